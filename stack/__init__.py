@@ -1,0 +1,1 @@
+"""The stack under test: an Ollama- and OpenAI-compatible gateway over mistral.rs."""

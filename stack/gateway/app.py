@@ -1,0 +1,118 @@
+"""The ASGI application: routes, error shapes, middleware, and the lifespan that owns the scheduler."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from . import OLLAMA_VERSION, routes_ollama, routes_openai
+from .engines import Engine, create_engine
+from .errors import GatewayError
+from .framing import error_response, json_response
+from .metrics import Metrics
+from .middleware import ApiKey, BodyLimit, HostCheck, Observe
+from .scheduler import Scheduler
+from .service import Gateway
+from .settings import Settings
+from .store import ModelStore
+
+log = logging.getLogger("stack.gateway")
+
+BUILT_IN_ORIGINS = ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
+LOCAL_ORIGIN = r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?"
+
+
+def origin_pattern(origins: tuple[str, ...]) -> str:
+    """Ollama's allowed origins: OLLAMA_ORIGINS, local hosts on any port, and the app schemes; `*` is a wildcard."""
+    wildcards = [re.escape(origin).replace(r"\*", ".*") for origin in (*origins, *BUILT_IN_ORIGINS)]
+    return "^(" + "|".join([LOCAL_ORIGIN, *wildcards]) + ")$"
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
+    if not settings.loopback and not settings.api_key:
+        raise SystemExit("refusing to listen beyond loopback without GATEWAY_API_KEY; set it or bind to 127.0.0.1")
+    engine = engine or create_engine(settings.engine, settings.upstream_url)
+    metrics = Metrics()
+    store = ModelStore(settings.models_dir)
+    scheduler = Scheduler(
+        engine, metrics,
+        num_parallel=settings.num_parallel, max_queue=settings.max_queue,
+        default_keep_alive=settings.keep_alive, max_loaded=settings.max_loaded_models,
+    )
+    gateway = Gateway(settings, store, scheduler, metrics)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        added = store.ensure_bundled()
+        if added:
+            log.info("registered bundled models: %s", ", ".join(added))
+        metrics.engine_up.labels(engine.name).set(1)
+        metrics.build_info.labels(OLLAMA_VERSION, engine.name, engine.version()).set(1)
+        await scheduler.start()
+        try:
+            yield
+        finally:
+            await scheduler.stop()
+
+    async def prometheus(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    routes = [*routes_ollama.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"])]
+    middleware = [
+        Middleware(Observe, metrics=metrics, route_paths=[route.path for route in routes]),
+        Middleware(CORSMiddleware, allow_origin_regex=origin_pattern(settings.origins), allow_methods=["*"],
+                   allow_headers=["*"], allow_credentials=False),
+        Middleware(BodyLimit, limit=settings.max_body_bytes),
+    ]
+    if settings.loopback:
+        middleware.insert(1, Middleware(HostCheck))
+    if settings.api_key:
+        middleware.append(Middleware(ApiKey, key=settings.api_key))
+
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error, Exception: _unexpected},
+    )
+    app.state.gateway = gateway
+    return app
+
+
+async def _gateway_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, GatewayError)
+    if request.url.path.startswith("/v1/"):
+        return routes_openai.openai_error(error)
+    return error_response(error)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """gin's plain-text answers for an unknown path or a wrong method."""
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        return PlainTextResponse("405 method not allowed", 405)
+    if error.status_code == 404:
+        return PlainTextResponse("404 page not found", 404)
+    return PlainTextResponse(str(error.detail), error.status_code)
+
+
+async def _unexpected(request: Request, error: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return _gateway_error_response(request, GatewayError(500, str(error) or type(error).__name__))
+
+
+def _gateway_error_response(request: Request, error: GatewayError) -> Response:
+    if request.url.path.startswith("/v1/"):
+        return routes_openai.openai_error(error)
+    return json_response({"error": error.message}, error.status)

@@ -1,0 +1,88 @@
+"""The engine interface: load a GGUF model, then generate from an already-rendered prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine or one of its capabilities cannot be used here."""
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """What an engine needs to load a model: the GGUF file and the name the upstream knows it by."""
+
+    path: Path
+    upstream_name: str
+    context_length: int
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings already translated from Ollama's options."""
+
+    max_tokens: int
+    temperature: float = 0.8
+    top_k: int = 40
+    top_p: float = 0.9
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+    presence_penalty: float = 0.0
+    frequency_penalty: float = 0.0
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    json_schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A fragment of generated text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The end of a generation with the engine's own counts and timings."""
+
+    reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    prompt_seconds: float = 0.0
+    completion_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class LoadedModel(Protocol):
+    context_length: int
+    size_bytes: int
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def detokenize(self, tokens: list[int]) -> str: ...
+
+    def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
+        """A blocking iterator; closing it before the end cancels the generation."""
+        ...
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        """Pooled vectors, one per text, and the number of tokens read."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Engine(Protocol):
+    name: str
+    max_parallel: int
+    """How many generations the engine can run at once without failing."""
+
+    def version(self) -> str: ...
+
+    def load(self, model: ModelFile) -> LoadedModel:
+        """Load the model; blocking, called off the event loop."""
+        ...

@@ -1,0 +1,141 @@
+"""llama.cpp in-process through llama-cpp-python: the engine Ollama embeds, on the same GGUF file."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
+
+DEFAULT_CONTEXT = 8192
+"""The context llama.cpp allocates; requests are truncated to their own num_ctx before they reach it."""
+
+
+def _llama(path: Path, **options: Any) -> Any:
+    try:
+        from llama_cpp import Llama
+    except ImportError as error:
+        raise EngineUnavailable(f"llama-cpp-python is not installed: {error}") from None
+    return Llama(model_path=str(path), verbose=False, **options)
+
+
+class LlamaCppEngine:
+    name = "llamacpp"
+    max_parallel = 1
+    """One llama.cpp context decodes one sequence at a time in llama-cpp-python."""
+
+    def version(self) -> str:
+        return metadata.version("llama_cpp_python")
+
+    def load(self, model: ModelFile) -> LlamaCppModel:
+        return LlamaCppModel(model)
+
+
+class LlamaCppModel:
+    def __init__(self, model: ModelFile) -> None:
+        self._file = model
+        self.context_length = min(model.context_length, DEFAULT_CONTEXT)
+        self._llama = _llama(model.path, n_ctx=self.context_length)
+        self._lock = threading.Lock()
+        self.size_bytes = model.path.stat().st_size
+        self._embedder: LlamaCppEmbedder | None = None
+
+    def tokenize(self, text: str) -> list[int]:
+        with self._lock:
+            return list(self._llama.tokenize(text.encode(), add_bos=False, special=True))
+
+    def detokenize(self, tokens: list[int]) -> str:
+        with self._lock:
+            return bytes(self._llama.detokenize(tokens, special=True)).decode(errors="replace")
+
+    def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
+        grammar = None
+        if sampling.json_schema is not None:
+            import json
+
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_json_schema(json.dumps(sampling.json_schema), verbose=False)
+        prompt_tokens = self.tokenize(prompt)
+        started = time.perf_counter()
+        with self._lock:
+            stream = self._llama.create_completion(
+                prompt_tokens,
+                max_tokens=sampling.max_tokens,
+                temperature=sampling.temperature,
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                repeat_penalty=sampling.repeat_penalty,
+                presence_penalty=sampling.presence_penalty,
+                frequency_penalty=sampling.frequency_penalty,
+                seed=sampling.seed,
+                stop=list(sampling.stop),
+                grammar=grammar,
+                stream=True,
+            )
+        return self._pieces(stream, len(prompt_tokens), started)
+
+    def _pieces(self, stream: Iterator[dict[str, Any]], prompt_tokens: int, started: float) -> Iterator[Piece | Finish]:
+        first: float | None = None
+        generated = 0
+        reason: str | None = None
+        try:
+            while True:
+                with self._lock:
+                    chunk = next(stream, None)
+                if chunk is None:
+                    break
+                if first is None:
+                    first = time.perf_counter()
+                choice = chunk["choices"][0]
+                # The closing chunk carries the finish reason and, usually, no new token.
+                if choice["text"] or not choice.get("finish_reason"):
+                    generated += 1
+                if choice["text"]:
+                    yield Piece(choice["text"])
+                if choice.get("finish_reason"):
+                    reason = choice["finish_reason"]
+            end = time.perf_counter()
+            first = first or end
+            yield Finish(
+                reason="length" if reason == "length" else "stop",
+                prompt_tokens=prompt_tokens,
+                completion_tokens=generated,
+                prompt_seconds=first - started,
+                completion_seconds=end - first,
+            )
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                with self._lock:
+                    close()
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        if self._embedder is None:
+            self._embedder = LlamaCppEmbedder(self._file.path)
+        return self._embedder.embed(texts)
+
+    def close(self) -> None:
+        with self._lock:
+            self._llama.close()
+        self._embedder = None
+
+
+class LlamaCppEmbedder:
+    """Mean-pooled sentence vectors from a GGUF, one per input; normalisation is the caller's choice."""
+
+    def __init__(self, path: Path) -> None:
+        from llama_cpp import LLAMA_POOLING_TYPE_MEAN
+
+        self._llama = _llama(path, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=DEFAULT_CONTEXT)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        with self._lock:
+            vectors, count = self._llama.embed(texts, normalize=False, truncate=True, return_count=True)
+        return [list(map(float, vector)) for vector in vectors], int(count)

@@ -1,0 +1,114 @@
+"""mistral.rs in-process through its Python SDK."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
+from .llamacpp import LlamaCppEmbedder
+
+PASSTHROUGH_TEMPLATE = Path(__file__).with_name("passthrough.jinja")
+"""The gateway renders prompts itself, as Ollama does; mistral.rs gets a template that passes them through."""
+
+
+class MistralRsEngine:
+    name = "mistralrs"
+    max_parallel = 1
+    """mistral.rs 0.9.5 crashes on CPU GGUF with two or more concurrent sequences; one at a time is stable."""
+
+    def version(self) -> str:
+        return metadata.version("mistralrs")
+
+    def load(self, model: ModelFile) -> MistralRsModel:
+        return MistralRsModel(model)
+
+
+class MistralRsModel:
+    def __init__(self, model: ModelFile) -> None:
+        try:
+            from mistralrs import Runner, Which
+        except ImportError as error:
+            raise EngineUnavailable(f"mistralrs is not installed: {error}") from None
+        self._file = model
+        # Runner is not thread-safe: every call into it, including each step of a stream, holds this lock.
+        self._lock = threading.Lock()
+        self._runner = Runner(
+            which=Which.GGUF(quantized_model_id=str(model.path.parent), quantized_filename=model.path.name),
+            max_seqs=MistralRsEngine.max_parallel,
+            token_source="none",
+            jinja_explicit=str(PASSTHROUGH_TEMPLATE),
+        )
+        self.context_length = self._runner.max_sequence_length() or model.context_length
+        self.size_bytes = model.path.stat().st_size
+        self._embedder: LlamaCppEmbedder | None = None
+
+    def tokenize(self, text: str) -> list[int]:
+        with self._lock:
+            return list(self._runner.tokenize_text(text, add_special_tokens=False, enable_thinking=None))
+
+    def detokenize(self, tokens: list[int]) -> str:
+        with self._lock:
+            return str(self._runner.detokenize_text(tokens, skip_special_tokens=False))
+
+    def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
+        from mistralrs import ChatCompletionRequest
+
+        request = ChatCompletionRequest(
+            model="default",
+            messages=[{"role": "user", "content": prompt}],
+            max_tokens=sampling.max_tokens,
+            temperature=sampling.temperature,
+            top_k=sampling.top_k if sampling.top_k > 0 else None,
+            top_p=sampling.top_p,
+            min_p=sampling.min_p if sampling.min_p > 0 else None,
+            repetition_penalty=sampling.repeat_penalty if sampling.repeat_penalty != 1.0 else None,
+            presence_penalty=sampling.presence_penalty or None,
+            frequency_penalty=sampling.frequency_penalty or None,
+            stop_seqs=list(sampling.stop) or None,
+            grammar=json.dumps(sampling.json_schema) if sampling.json_schema is not None else None,
+            grammar_type="json_schema" if sampling.json_schema is not None else None,
+            stream=True,
+        )
+        with self._lock:
+            stream = self._runner.send_chat_completion_request(request)
+        return self._pieces(stream)
+
+    def _pieces(self, stream: Iterator[object]) -> Iterator[Piece | Finish]:
+        try:
+            while True:
+                with self._lock:
+                    chunk = next(stream, None)
+                if chunk is None:
+                    return
+                choice = chunk.choices[0] if chunk.choices else None  # type: ignore[attr-defined]
+                if choice is not None and choice.delta.content:
+                    yield Piece(choice.delta.content)
+                usage = chunk.usage  # type: ignore[attr-defined]
+                if usage is not None:
+                    reason = choice.finish_reason if choice is not None else "stop"
+                    yield Finish(
+                        reason="length" if reason == "length" else "stop",
+                        prompt_tokens=usage.prompt_tokens,
+                        completion_tokens=usage.completion_tokens,
+                        prompt_seconds=usage.total_prompt_time_sec,
+                        completion_seconds=usage.total_completion_time_sec,
+                    )
+                    return
+        finally:
+            # Dropping the SDK's iterator is what cancels the generation inside mistral.rs.
+            del stream
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        """mistral.rs cannot pool embeddings from a causal GGUF; llama.cpp computes them from the same file."""
+        if self._embedder is None:
+            self._embedder = LlamaCppEmbedder(self._file.path)
+        return self._embedder.embed(texts)
+
+    def close(self) -> None:
+        with self._lock:
+            del self._runner
+        self._embedder = None

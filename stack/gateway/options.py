@@ -1,0 +1,104 @@
+"""Ollama's request options: type checks with Ollama's texts, the context window, and the sampling they imply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .engines import Sampling
+from .errors import GatewayError, bad_request
+
+DEFAULT_NUM_CTX = 4096
+"""Ollama's default below 23 GiB of VRAM, which is every CPU-only machine."""
+
+FLOAT, INTEGER, BOOLEAN, STRINGS = "float32", "integer", "boolean", "strings"
+OPTION_TYPES: dict[str, str] = {
+    "num_ctx": INTEGER, "num_predict": INTEGER, "num_keep": INTEGER, "seed": INTEGER, "top_k": INTEGER,
+    "repeat_last_n": INTEGER, "num_batch": INTEGER, "num_gpu": INTEGER, "main_gpu": INTEGER, "num_thread": INTEGER,
+    "draft_num_predict": INTEGER,
+    "temperature": FLOAT, "top_p": FLOAT, "min_p": FLOAT, "typical_p": FLOAT, "repeat_penalty": FLOAT,
+    "presence_penalty": FLOAT, "frequency_penalty": FLOAT,
+    "use_mmap": BOOLEAN, "numa": BOOLEAN,
+    "stop": STRINGS,
+}
+DEFAULTS: dict[str, Any] = {
+    "num_predict": -1, "num_keep": 4, "seed": -1, "temperature": 0.8, "top_k": 40, "top_p": 0.9, "min_p": 0.0,
+    "repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0, "stop": [],
+}
+
+
+def check_options(options: object) -> dict[str, Any]:
+    """Options as Ollama's FromMap accepts them; a wrongly typed value is a 500, as in Ollama."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise bad_request("json: cannot unmarshal options: expected an object")
+    checked: dict[str, Any] = {}
+    for key, value in options.items():
+        kind = OPTION_TYPES.get(key)
+        if kind is None or value is None:
+            continue  # unknown keys are ignored, as Ollama only logs them
+        checked[key] = _convert(key, kind, value)
+    return checked
+
+
+def _convert(key: str, kind: str, value: object) -> Any:
+    if kind == INTEGER and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if kind == FLOAT and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if kind == BOOLEAN and isinstance(value, bool):
+        return value
+    if kind == STRINGS:
+        if not isinstance(value, list):
+            raise GatewayError(500, f'option "{key}" must be of type array')
+        if not all(isinstance(item, str) for item in value):
+            raise GatewayError(500, f'option "{key}" must be of an array of strings')
+        return list(value)
+    raise GatewayError(500, f'option "{key}" must be of type {kind}')
+
+
+def resolve_num_ctx(request_options: dict[str, Any], model_parameters: dict[str, Any], environment_default: int, model_context: int) -> int:
+    """num_ctx by Ollama's precedence (request, Modelfile, OLLAMA_CONTEXT_LENGTH, default), clamped to the model."""
+    for candidate in (request_options.get("num_ctx"), model_parameters.get("num_ctx"), environment_default or None):
+        if candidate:
+            return max(4, min(int(candidate), model_context))
+    return max(4, min(DEFAULT_NUM_CTX, model_context))
+
+
+def merged(model_parameters: dict[str, Any], request_options: dict[str, Any]) -> dict[str, Any]:
+    """Defaults, then the model's parameters, then the request, as Ollama layers them."""
+    return {**DEFAULTS, **check_options(model_parameters), **request_options}
+
+
+def parse_format(value: object) -> dict[str, Any] | None:
+    """`format`: absent, "", "json" or a JSON schema; anything else is Ollama's 500."""
+    if value is None or value == "":
+        return None
+    if value == "json":
+        return {"type": "object"}
+    if isinstance(value, dict):
+        return value
+    quoted = json.dumps(json.dumps(value))
+    raise GatewayError(500, f'invalid format: {quoted}; expected "json" or a valid JSON Schema object')
+
+
+def sampling_for(options: dict[str, Any], num_ctx: int, prompt_tokens: int, json_schema: dict[str, Any] | None) -> Sampling:
+    """The engine's sampling settings; generation never runs past the context window."""
+    room = max(1, num_ctx - prompt_tokens)
+    num_predict = int(options["num_predict"])
+    max_tokens = room if num_predict < 0 else max(1, min(num_predict, room))
+    seed = int(options["seed"])
+    return Sampling(
+        max_tokens=max_tokens,
+        temperature=float(options["temperature"]),
+        top_k=int(options["top_k"]),
+        top_p=float(options["top_p"]),
+        min_p=float(options["min_p"]),
+        repeat_penalty=float(options["repeat_penalty"]),
+        presence_penalty=float(options["presence_penalty"]),
+        frequency_penalty=float(options["frequency_penalty"]),
+        seed=None if seed < 0 else seed,
+        stop=tuple(options["stop"]),
+        json_schema=json_schema,
+    )

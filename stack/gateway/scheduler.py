@@ -1,0 +1,269 @@
+"""The scheduler: loads models, hands out per-model slots, bounds the queue and unloads on keep_alive expiry."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from .durations import FOREVER
+from .engines import Engine, LoadedModel, ModelFile
+from .errors import SERVER_BUSY, GatewayError
+from .metrics import Metrics
+from .store import ModelRecord
+
+log = logging.getLogger("stack.gateway.scheduler")
+T = TypeVar("T")
+DEFAULT_MAX_LOADED = 3
+"""Ollama's automatic limit on a CPU-only machine."""
+
+
+@dataclass
+class Runner:
+    """A loaded model and its slots."""
+
+    record: ModelRecord
+    model: LoadedModel
+    slots: asyncio.Semaphore
+    load_seconds: float
+    keep_alive: float
+    expires_at: float = FOREVER
+    active: int = 0
+    num_ctx: int = 0
+    loaded_at: float = field(default_factory=time.time)
+
+    @property
+    def expires_at_datetime(self) -> dt.datetime:
+        # A keep_alive that never ends shows the far-future time Ollama shows for math.MaxInt64 nanoseconds.
+        seconds = time.time() + 2**63 / 1e9 if self.expires_at == FOREVER else self.expires_at
+        try:
+            return dt.datetime.fromtimestamp(seconds).astimezone()
+        except (OverflowError, OSError, ValueError):
+            return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+class Slot:
+    """Permission to run one generation; released exactly once, possibly from the engine's thread."""
+
+    def __init__(self, scheduler: Scheduler, runner: Runner) -> None:
+        self._scheduler = scheduler
+        self.runner = runner
+        self._released = False
+        self._lock = threading.Lock()
+        self.handed_over = False
+        """Set when an engine thread took the slot; that thread frees it once the engine is idle."""
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+        self._scheduler._release(self)
+
+
+class Scheduler:
+    def __init__(self, engine: Engine, metrics: Metrics, *, num_parallel: int, max_queue: int, default_keep_alive: float, max_loaded: int) -> None:
+        self.engine = engine
+        self.metrics = metrics
+        self.parallel = max(1, min(num_parallel, engine.max_parallel))
+        self.max_queue = max_queue
+        self.default_keep_alive = default_keep_alive
+        self.max_loaded = max_loaded or DEFAULT_MAX_LOADED
+        self.runners: dict[str, Runner] = {}
+        """Loaded models by manifest digest, so tags of one model share one runner, as in Ollama."""
+        self._loading: dict[str, asyncio.Future[Runner]] = {}
+        self._pending = 0
+        self._in_flight = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reaper: asyncio.Task[None] | None = None
+        metrics.queue_capacity.set(max_queue)
+        metrics.parallel_capacity.set(self.parallel)
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._reaper = asyncio.create_task(self._reap_expired())
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        for key in list(self.runners):
+            await self.unload(key, reason="shutdown")
+
+    @contextlib.asynccontextmanager
+    async def slot(self, record: ModelRecord, keep_alive: float | None) -> AsyncIterator[Slot]:
+        """Wait for a slot on the model, loading it first; a full queue is Ollama's 503."""
+        if self._pending >= self.max_queue:
+            self.metrics.rejected.inc()
+            raise GatewayError(503, SERVER_BUSY)
+        self._pending += 1
+        self.metrics.queued.set(self._pending)
+        try:
+            runner = await self.load(record, keep_alive)
+            await runner.slots.acquire()
+        finally:
+            self._pending -= 1
+            self.metrics.queued.set(self._pending)
+        runner.active += 1
+        self._in_flight += 1
+        self.metrics.in_flight.set(self._in_flight)
+        slot = Slot(self, runner)
+        try:
+            yield slot
+        finally:
+            if not slot.handed_over:
+                slot.release()
+
+    def _release(self, slot: Slot) -> None:
+        """Free the slot and restart the keep_alive clock; runs on the event loop even when called from a thread."""
+        loop = self._loop
+        if loop is not None and not _on_loop(loop):
+            loop.call_soon_threadsafe(self._release_on_loop, slot)
+        else:
+            self._release_on_loop(slot)
+
+    def _release_on_loop(self, slot: Slot) -> None:
+        runner = slot.runner
+        runner.active -= 1
+        self._in_flight -= 1
+        self.metrics.in_flight.set(self._in_flight)
+        runner.slots.release()
+        # keep_alive 0 expires now: the reaper unloads the model within a quarter of a second.
+        runner.expires_at = time.time() + runner.keep_alive if runner.keep_alive != FOREVER else FOREVER
+
+    async def load(self, record: ModelRecord, keep_alive: float | None) -> Runner:
+        """The runner for a model, loading it (once, however many requests ask) if needed."""
+        key = record.manifest_digest
+        runner = self.runners.get(key)
+        if runner is None:
+            future = self._loading.get(key)
+            if future is None:
+                future = asyncio.get_running_loop().create_future()
+                self._loading[key] = future
+                try:
+                    runner = await self._load(record)
+                    future.set_result(runner)
+                except BaseException as error:
+                    future.set_exception(error)
+                    future.exception()  # marks it retrieved for waiters that went away
+                    raise
+                finally:
+                    del self._loading[key]
+            else:
+                runner = await asyncio.shield(future)
+        runner.keep_alive = self.default_keep_alive if keep_alive is None else keep_alive
+        if runner.active == 0:
+            runner.expires_at = FOREVER if runner.keep_alive == FOREVER else time.time() + runner.keep_alive
+        return runner
+
+    async def _load(self, record: ModelRecord) -> Runner:
+        await self._make_room()
+        engine = self.engine.name
+        started = time.perf_counter()
+        model_file = ModelFile(record.gguf_path, record.name.short, record.context_length)
+        try:
+            model = await asyncio.to_thread(self.engine.load, model_file)
+        except Exception:
+            self.metrics.engine_up.labels(engine).set(0)
+            raise
+        seconds = time.perf_counter() - started
+        self.metrics.engine_up.labels(engine).set(1)
+        self.metrics.model_load_seconds.labels(record.name.short, engine).observe(seconds)
+        self.metrics.model_loads.labels(record.name.short, engine).inc()
+        self.metrics.model_loaded.labels(record.name.short, engine).set(1)
+        log.info("loaded %s with %s in %.2fs", record.name.short, engine, seconds)
+        runner = Runner(record, model, asyncio.Semaphore(self.parallel), seconds, self.default_keep_alive)
+        self.runners[record.manifest_digest] = runner
+        return runner
+
+    async def _make_room(self) -> None:
+        while len(self.runners) >= self.max_loaded:
+            idle = [runner for runner in self.runners.values() if runner.active == 0]
+            if not idle:
+                await asyncio.sleep(0.05)
+                continue
+            oldest = min(idle, key=lambda runner: runner.expires_at)
+            await self.unload(oldest.record.manifest_digest, reason="evicted")
+
+    async def unload(self, key: str, reason: str = "request") -> bool:
+        """Unload a model now if nothing is running on it; False when it was not loaded."""
+        runner = self.runners.get(key)
+        if runner is None or runner.active:
+            return False
+        del self.runners[key]
+        await asyncio.to_thread(runner.model.close)
+        name, engine = runner.record.name.short, self.engine.name
+        self.metrics.model_loaded.labels(name, engine).set(0)
+        self.metrics.model_unloads.labels(name, engine, reason).inc()
+        log.info("unloaded %s (%s)", name, reason)
+        return True
+
+    async def _reap_expired(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            now = time.time()
+            for key, runner in list(self.runners.items()):
+                if runner.active == 0 and runner.expires_at <= now:
+                    await self.unload(key, reason="expired")
+
+    def loaded(self) -> list[Runner]:
+        """Loaded models, the longest-lived first, as /api/ps sorts them."""
+        return sorted(self.runners.values(), key=lambda runner: runner.expires_at, reverse=True)
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Callable[[], None]) -> AsyncIterator[T]:
+    """Drive a blocking iterator in a worker thread; stopping early closes it, which cancels the engine's work.
+
+    `on_finish` runs in the worker once the iterator is closed, so a slot is freed only when the engine is idle.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
+    stop = threading.Event()
+
+    def put(kind: str, value: object) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
+
+    def work() -> None:
+        try:
+            iterator = produce()
+            try:
+                for item in iterator:
+                    if stop.is_set():
+                        break
+                    put("item", item)
+            finally:
+                close = getattr(iterator, "close", None)
+                if close is not None:
+                    close()
+        except BaseException as error:  # noqa: BLE001 - handed to the event loop to raise there
+            put("error", error)
+        finally:
+            on_finish()
+            put("done", None)
+
+    threading.Thread(target=work, name="engine-stream", daemon=True).start()
+    try:
+        while True:
+            kind, value = await queue.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                assert isinstance(value, BaseException)
+                raise value
+            yield value  # type: ignore[misc]
+    finally:
+        stop.set()

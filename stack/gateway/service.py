@@ -1,0 +1,501 @@
+"""Ollama's native operations as Python: each returns chunks as Ollama would send them, before any HTTP framing.
+
+The routes frame these chunks as NDJSON or JSON; the OpenAI routes translate the same chunks, as Ollama's own
+OpenAI layer does by rewriting requests onto the native handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import datetime as dt
+import math
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .durations import parse_keep_alive
+from .engines import EngineUnavailable, Finish, LoadedModel, Piece
+from .errors import GatewayError, bad_request, not_found
+from .metrics import Metrics
+from .names import parse_name
+from .options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
+from .scheduler import Scheduler, iterate_in_thread
+from .settings import Settings
+from .store import ModelRecord, ModelStore
+from .templates import render_chat, render_go_template
+from .toolcalls import ToolCallParser
+from .validation import typed
+
+Chunk = dict[str, Any]
+RESPONSE_RESERVE = 128
+"""Tokens kept free for the answer when a prompt must be cut to fit the context window."""
+
+
+def timestamp(moment: dt.datetime | None = None) -> str:
+    """RFC 3339 with the fraction's trailing zeros trimmed, as Go marshals time.Time."""
+    moment = moment or dt.datetime.now(dt.UTC)
+    text = moment.isoformat()
+    if "." in text:
+        head, rest = text.split(".", 1)
+        digits = rest[:6].rstrip("0")
+        zone = rest[6:]
+        text = f"{head}.{digits}{zone}" if digits else f"{head}{zone}"
+    return text.replace("+00:00", "Z")
+
+
+def _ns(seconds: float) -> int:
+    return max(0, int(seconds * 1e9))
+
+
+@dataclass
+class Outcome:
+    """How a generation ended, with Ollama's final-chunk metrics."""
+
+    done_reason: str
+    prompt_eval_count: int
+    prompt_eval_duration: int
+    eval_count: int
+    eval_duration: int
+    load_duration: int
+    total_duration: int
+    context: list[int] = field(default_factory=list)
+
+    def metrics(self) -> Chunk:
+        """The metric fields, zero values omitted as Ollama's omitempty does."""
+        values = {
+            "total_duration": self.total_duration,
+            "load_duration": self.load_duration,
+            "prompt_eval_count": self.prompt_eval_count,
+            "prompt_eval_duration": self.prompt_eval_duration,
+            "eval_count": self.eval_count,
+            "eval_duration": self.eval_duration,
+        }
+        return {key: value for key, value in values.items() if value}
+
+
+PromptBuilder = Callable[[LoadedModel, int], tuple[str, list[int]]]
+"""Renders the prompt for a loaded model within a token limit: the text and its tokens."""
+
+
+class Gateway:
+    """The state behind every route: settings, the model store, the scheduler and the metrics."""
+
+    def __init__(self, settings: Settings, store: ModelStore, scheduler: Scheduler, metrics: Metrics) -> None:
+        self.settings = settings
+        self.store = store
+        self.scheduler = scheduler
+        self.metrics = metrics
+
+    # -- models -------------------------------------------------------------------------------------------
+
+    def require_model(self, raw: str) -> ModelRecord:
+        """The model for an inference request: 400 for an invalid name, 404 with generate's text if unknown."""
+        if parse_name(raw) is None:
+            raise bad_request("invalid model name")
+        record = self.store.find(raw)
+        if record is None:
+            raise not_found(f"model '{raw}' not found")
+        return record
+
+    def tags(self) -> Chunk:
+        return {"models": [self._listing(record) for record in self.store.list()]}
+
+    def _listing(self, record: ModelRecord) -> Chunk:
+        return {
+            "name": record.name.short,
+            "model": record.name.short,
+            "modified_at": timestamp(record.modified_at),
+            "size": record.size,
+            "digest": record.manifest_digest,
+            "details": record.details,
+        }
+
+    def show(self, body: dict[str, Any], user_agent: str = "") -> Chunk:
+        raw = typed(body, "ShowRequest", "model", "string") or typed(body, "ShowRequest", "name", "string")
+        if not raw:
+            raise bad_request("model is required")
+        name = parse_name(raw)
+        if name is None:
+            raise bad_request("invalid model name")
+        record = self.store.find(raw)
+        if record is None:
+            raise not_found(f"model '{name.short}' not found")
+        verbose = bool(body.get("verbose"))
+        values, tensors = record.metadata
+        model_info: dict[str, Any] = {}
+        for key, value in values.items():
+            if key in ("general.name", "tokenizer.chat_template"):
+                continue
+            if isinstance(value, list) and len(value) > 5 and not verbose:
+                value = []
+            model_info[key] = value
+        model_info["general.parameter_count"] = record.parameter_count
+        if user_agent.startswith("GitHubCopilotChat/"):
+            model_info["general.basename"] = raw
+        parameters = {**record.parameters, **check_options(body.get("options"))}
+        response: Chunk = {
+            "license": record.license,
+            "modelfile": self._modelfile(record, parameters),
+            "parameters": _parameter_lines(parameters),
+            "template": record.template,
+            "details": record.details,
+            "model_info": model_info,
+            "tensors": tensors,
+            "capabilities": record.capabilities,
+            "modified_at": timestamp(record.modified_at),
+        }
+        if body.get("system"):
+            response["system"] = body["system"]
+        return {key: value for key, value in response.items() if value or key in ("model_info", "details", "modified_at")}
+
+    def _modelfile(self, record: ModelRecord, parameters: dict[str, Any]) -> str:
+        lines = [
+            '# Modelfile generated by "ollama show"',
+            "# To build a new Modelfile based on this, replace FROM with:",
+            f"# FROM {record.name.short}",
+            "",
+            f"FROM {record.gguf_path}",
+            f'TEMPLATE """{record.template}"""',
+        ]
+        for key, value in parameters.items():
+            for item in value if isinstance(value, list) else [value]:
+                lines.append(f"PARAMETER {key} {item}")
+        return "\n".join(lines) + "\n"
+
+    def ps(self) -> Chunk:
+        models = []
+        for runner in self.scheduler.loaded():
+            record = runner.record
+            models.append({
+                "name": record.name.short,
+                "model": record.name.short,
+                "size": runner.model.size_bytes,
+                "digest": record.manifest_digest,
+                "details": record.details,
+                "expires_at": timestamp(runner.expires_at_datetime),
+                "size_vram": 0,
+                "context_length": runner.num_ctx or resolve_num_ctx({}, record.parameters, self.settings.context_length, record.context_length),
+            })
+        return {"models": models}
+
+    # -- generation ---------------------------------------------------------------------------------------
+
+    async def generate(self, body: dict[str, Any]) -> AsyncIterator[Chunk]:
+        """POST /api/generate as an iterator of chunks; errors before the first chunk carry a status."""
+        started = time.perf_counter()
+        model = typed(body, "GenerateRequest", "model", "string") or ""
+        prompt = typed(body, "GenerateRequest", "prompt", "string") or ""
+        suffix = typed(body, "GenerateRequest", "suffix", "string") or ""
+        system = typed(body, "GenerateRequest", "system", "string")
+        template = typed(body, "GenerateRequest", "template", "string")
+        context = typed(body, "GenerateRequest", "context", "[]int")
+        raw = bool(typed(body, "GenerateRequest", "raw", "bool"))
+        images = typed(body, "GenerateRequest", "images", "[]string") or []
+        keep_alive = parse_keep_alive(body.get("keep_alive", (body.get("options") or {}).get("keep_alive") if isinstance(body.get("options"), dict) else None))
+        options = check_options(body.get("options"))
+        json_schema = parse_format(body.get("format"))
+        if not model:
+            raise not_found("model '' not found")
+        record = self.require_model(model)
+        if not prompt and keep_alive == 0:
+            await self.scheduler.unload(record.manifest_digest)
+            return _single({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "unload"})
+        if raw and (template or system or context):
+            raise bad_request("raw mode does not support template, system, or context")
+        self._check_think(body, model)
+        if suffix:
+            raise bad_request(f"{record.name.qualified} does not support insert")
+        self._check_images(images, record)
+        if not prompt:
+            await self._load_only(record, keep_alive)
+            return _single({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "load"})
+
+        def build(engine_model: LoadedModel, limit: int) -> tuple[str, list[int]]:
+            if raw:
+                text = prompt
+            elif template is not None:
+                text = render_go_template(template, {"System": system or "", "Prompt": prompt, "Response": ""})
+            else:
+                messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+                text = render_chat(record.template, messages)
+            if context:
+                text = engine_model.detokenize(list(context)) + text
+            return _fit_tokens(engine_model, text, limit, options.get("num_keep", 4))
+
+        events = self._run("generate", model, record, keep_alive, options, json_schema, build, started, want_context=not raw)
+        return self._generate_chunks(model, events)
+
+    async def _generate_chunks(self, model: str, events: AsyncIterator[Piece | Outcome]) -> AsyncIterator[Chunk]:
+        async for event in events:
+            if isinstance(event, Piece):
+                yield {"model": model, "created_at": timestamp(), "response": event.text, "done": False}
+            else:
+                final: Chunk = {"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": event.done_reason}
+                final.update(event.metrics())
+                if event.context:
+                    final["context"] = event.context
+                yield final
+
+    async def chat(self, body: dict[str, Any]) -> AsyncIterator[Chunk]:
+        """POST /api/chat as an iterator of chunks."""
+        started = time.perf_counter()
+        model = typed(body, "ChatRequest", "model", "string") or ""
+        messages = typed(body, "ChatRequest", "messages", "[]api.Message") or []
+        tools = typed(body, "ChatRequest", "tools", "[]api.Tool") or []
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+        options = check_options(body.get("options"))
+        json_schema = parse_format(body.get("format"))
+        if not model:
+            raise bad_request("model is required")
+        record = self.require_model(model)
+        messages = [_decode_message(message) for message in messages]
+        if not messages and keep_alive == 0:
+            await self.scheduler.unload(record.manifest_digest)
+            return _single({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
+        if tools and "tools" not in record.capabilities:
+            raise bad_request(f"{record.name.qualified} does not support tools")
+        self._check_think(body, model)
+        for message in messages:
+            self._check_images(message.get("images") or [], record)
+        if not messages:
+            await self._load_only(record, keep_alive)
+            return _single({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "load"})
+
+        def build(engine_model: LoadedModel, limit: int) -> tuple[str, list[int]]:
+            kept = list(messages)
+            while True:
+                text = render_chat(record.template, kept, tools)
+                tokens = engine_model.tokenize(text)
+                droppable = [i for i, m in enumerate(kept[:-1]) if m["role"] != "system"]
+                if len(tokens) <= limit or not droppable:
+                    break
+                del kept[droppable[0]]
+            return _fit_tokens(engine_model, text, limit, options.get("num_keep", 4), tokens)
+
+        events = self._run("chat", model, record, keep_alive, options, json_schema, build, started, want_context=False)
+        return self._chat_chunks(model, events, bool(tools))
+
+    async def _chat_chunks(self, model: str, events: AsyncIterator[Piece | Outcome], with_tools: bool) -> AsyncIterator[Chunk]:
+        parser = ToolCallParser() if with_tools else None
+        async for event in events:
+            if isinstance(event, Piece):
+                text, calls = parser.feed(event.text) if parser else (event.text, [])
+                if text:
+                    yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": text}, "done": False}
+                if calls:
+                    yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False}
+            else:
+                if parser:
+                    rest = parser.finish()
+                    if rest:
+                        yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": rest}, "done": False}
+                final: Chunk = {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": event.done_reason}
+                final.update(event.metrics())
+                yield final
+
+    def _check_think(self, body: dict[str, Any], model: str) -> None:
+        think = body.get("think")
+        if think in (None, False):
+            return
+        if think is True or think in ("low", "medium", "high", "max"):
+            raise bad_request(f'"{model}" does not support thinking')
+        raise bad_request(f'invalid think value: {_go_quote(think)} (must be "high", "medium", "low", "max", true, or false)')
+
+    def _check_images(self, images: list[Any], record: ModelRecord) -> None:
+        for image in images:
+            if not isinstance(image, str):
+                raise bad_request("json: cannot unmarshal into Go struct field of type api.ImageData")
+            try:
+                base64.b64decode(image, validate=True)
+            except (binascii.Error, ValueError):
+                position = next((i for i, c in enumerate(image) if not (c.isalnum() or c in "+/=")), len(image))
+                raise bad_request(f"illegal base64 data at input byte {position}") from None
+        if images:
+            raise bad_request(f"{record.name.qualified} does not support vision")
+
+    async def _load_only(self, record: ModelRecord, keep_alive: float | None) -> None:
+        async with self.scheduler.slot(record, keep_alive):
+            pass
+
+    async def _run(
+        self,
+        endpoint: str,
+        model: str,
+        record: ModelRecord,
+        keep_alive: float | None,
+        request_options: dict[str, Any],
+        json_schema: dict[str, Any] | None,
+        build: PromptBuilder,
+        started: float,
+        want_context: bool,
+    ) -> AsyncIterator[Piece | Outcome]:
+        """Take a slot, fit the prompt to the context window, stream the engine and account for it."""
+        async with self.scheduler.slot(record, keep_alive) as slot:
+            ready = time.perf_counter()
+            engine_model = slot.runner.model
+            options = merged(record.parameters, request_options)
+            num_ctx = resolve_num_ctx(request_options, record.parameters, self.settings.context_length, record.context_length)
+            slot.runner.num_ctx = num_ctx
+            reserve = min(int(options["num_predict"]) if int(options["num_predict"]) > 0 else RESPONSE_RESERVE, num_ctx // 2)
+            prompt, prompt_tokens = await asyncio.to_thread(build, engine_model, num_ctx - reserve)
+            sampling = sampling_for(options, num_ctx, len(prompt_tokens), json_schema)
+            slot.handed_over = True
+            stream = iterate_in_thread(lambda: engine_model.generate(prompt, sampling), slot.release)
+            labels = (endpoint, record.name.short)
+            first: float | None = None
+            last = time.perf_counter()
+            pieces: list[str] = []
+            async for event in stream:
+                now = time.perf_counter()
+                if isinstance(event, Piece):
+                    if first is None:
+                        first = now
+                        self.metrics.ttft.labels(*labels).observe(now - started)
+                    else:
+                        self.metrics.itl.labels(*labels).observe(now - last)
+                    last = now
+                    pieces.append(event.text)
+                    yield event
+                elif isinstance(event, Finish):
+                    self.metrics.prompt_tokens.labels(record.name.short).inc(event.prompt_tokens)
+                    self.metrics.generation_tokens.labels(record.name.short).inc(event.completion_tokens)
+                    self.metrics.finished.labels(record.name.short, event.reason).inc()
+                    self.metrics.e2e.labels(*labels).observe(now - started)
+                    context: list[int] = []
+                    if want_context:
+                        context = prompt_tokens + await asyncio.to_thread(engine_model.tokenize, "".join(pieces))
+                    yield Outcome(
+                        done_reason=event.reason,
+                        prompt_eval_count=event.prompt_tokens,
+                        prompt_eval_duration=_ns(event.prompt_seconds),
+                        eval_count=event.completion_tokens,
+                        eval_duration=_ns(event.completion_seconds),
+                        load_duration=_ns(ready - started),
+                        total_duration=_ns(time.perf_counter() - started),
+                        context=context,
+                    )
+
+    # -- embeddings ---------------------------------------------------------------------------------------
+
+    async def embed(self, body: dict[str, Any]) -> Chunk:
+        """POST /api/embed: L2-normalised vectors, one per input."""
+        started = time.perf_counter()
+        model = typed(body, "EmbedRequest", "model", "string") or ""
+        value = body.get("input")
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+        check_options(body.get("options"))
+        truncate = body.get("truncate", True) is not False
+        dimensions = body.get("dimensions")
+        if value is None or value == "" or value == []:
+            inputs: list[str] = []
+        elif isinstance(value, str):
+            inputs = [value]
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            inputs = list(value)
+        else:
+            raise bad_request("invalid input type")
+        if not model:
+            raise not_found("model '' not found")
+        record = self._embedding_model(model)
+        async with self.scheduler.slot(record, keep_alive) as slot:
+            ready = time.perf_counter()
+            if not inputs:
+                return {"model": model, "embeddings": []}
+            num_ctx = resolve_num_ctx(check_options(body.get("options")), record.parameters, self.settings.context_length, record.context_length)
+            fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, num_ctx, truncate) for text in inputs]
+            vectors, count = await _embed(slot.runner.model, fitted)
+        vectors = [_normalise(vector) for vector in vectors]
+        if isinstance(dimensions, int) and 0 < dimensions < len(vectors[0]):
+            vectors = [_normalise(vector[:dimensions]) for vector in vectors]
+        response: Chunk = {"model": model, "embeddings": vectors, "total_duration": _ns(time.perf_counter() - started), "load_duration": _ns(ready - started), "prompt_eval_count": count}
+        return {key: value for key, value in response.items() if value or key == "embeddings"}
+
+    async def embeddings(self, body: dict[str, Any]) -> Chunk:
+        """POST /api/embeddings, the legacy form: one vector, not normalised."""
+        model = typed(body, "EmbeddingRequest", "model", "string") or ""
+        prompt = typed(body, "EmbeddingRequest", "prompt", "string") or ""
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+        check_options(body.get("options"))
+        if not model:
+            raise bad_request("model is required")
+        record = self._embedding_model(model)
+        async with self.scheduler.slot(record, keep_alive) as slot:
+            if not prompt:
+                return {"embedding": []}
+            vectors, _ = await _embed(slot.runner.model, [prompt])
+        return {"embedding": vectors[0]}
+
+    def _embedding_model(self, raw: str) -> ModelRecord:
+        if parse_name(raw) is None:
+            raise bad_request("invalid model name")
+        record = self.store.find(raw)
+        if record is None:
+            raise not_found(f'model "{raw}" not found, try pulling it first')
+        return record
+
+
+async def _embed(model: LoadedModel, texts: list[str]) -> tuple[list[list[float]], int]:
+    try:
+        return await asyncio.to_thread(model.embed, texts)
+    except EngineUnavailable as error:
+        raise GatewayError(501, str(error)) from None
+
+
+def _fit_embedding_input(model: LoadedModel, text: str, num_ctx: int, truncate: bool) -> str:
+    limit = num_ctx - 1
+    if limit <= 0:
+        raise bad_request("input after truncation exceeds maximum context length")
+    tokens = model.tokenize(text)
+    if len(tokens) <= limit:
+        return text
+    if not truncate:
+        raise bad_request("the input length exceeds the context length")
+    return model.detokenize(tokens[:limit])
+
+
+def _fit_tokens(model: LoadedModel, text: str, limit: int, num_keep: int, tokens: list[int] | None = None) -> tuple[str, list[int]]:
+    """Cut a prompt that is still too long: keep its first num_keep tokens and its end, drop the middle."""
+    tokens = model.tokenize(text) if tokens is None else tokens
+    if len(tokens) <= limit:
+        return text, tokens
+    keep = max(0, min(num_keep, limit // 2))
+    kept = tokens[:keep] + tokens[len(tokens) - (limit - keep) :]
+    return model.detokenize(kept), kept
+
+
+def _normalise(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(value * value for value in vector))
+    return [value / norm for value in vector] if norm else vector
+
+
+def _decode_message(message: object) -> dict[str, Any]:
+    if not isinstance(message, dict):
+        raise bad_request("json: cannot unmarshal into Go struct field ChatRequest.messages of type api.Message")
+    role = typed(message, "ChatRequest.messages", "role", "string") or ""
+    content = typed(message, "ChatRequest.messages", "content", "string") or ""
+    decoded: dict[str, Any] = {"role": role.lower(), "content": content}
+    for key in ("images", "tool_calls", "tool_name", "tool_call_id", "thinking"):
+        if message.get(key):
+            decoded[key] = message[key]
+    return decoded
+
+
+def _parameter_lines(parameters: dict[str, Any]) -> str:
+    lines = []
+    for key, value in parameters.items():
+        for item in value if isinstance(value, list) else [value]:
+            lines.append(f"{key:<30} {_go_quote(item) if isinstance(item, str) else item}")
+    return "\n".join(lines)
+
+
+def _go_quote(value: object) -> str:
+    import json
+
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+async def _single(chunk: Chunk) -> AsyncIterator[Chunk]:
+    yield chunk

@@ -1,0 +1,84 @@
+"""Tool calls in generated text: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, as SmolLM2's template asks."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+OPEN, CLOSE = "<tool_call>", "</tool_call>"
+
+
+@dataclass
+class ToolCallParser:
+    """Splits a stream of text into plain content and complete tool calls, holding back a partial tag."""
+
+    _buffer: str = ""
+    _inside: bool = False
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def feed(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        """Content that is safe to show now, and the tool calls completed by this text."""
+        self._buffer += text
+        content, completed = "", []
+        while True:
+            if self._inside:
+                end = self._buffer.find(CLOSE)
+                if end < 0:
+                    break
+                call = _parse_call(self._buffer[:end], len(self.calls))
+                if call is None:
+                    content += OPEN + self._buffer[: end + len(CLOSE)]
+                else:
+                    self.calls.append(call)
+                    completed.append(call)
+                self._buffer = self._buffer[end + len(CLOSE) :]
+                self._inside = False
+                continue
+            start = self._buffer.find(OPEN)
+            if start >= 0:
+                content += self._buffer[:start]
+                self._buffer = self._buffer[start + len(OPEN) :]
+                self._inside = True
+                continue
+            keep = _partial_tag_length(self._buffer)
+            content += self._buffer[: len(self._buffer) - keep]
+            self._buffer = self._buffer[len(self._buffer) - keep :]
+            break
+        return content, completed
+
+    def finish(self) -> str:
+        """Whatever is still held back, as content: an unterminated call is shown rather than lost."""
+        rest = (OPEN if self._inside else "") + self._buffer
+        if self._inside:
+            call = _parse_call(self._buffer, len(self.calls))
+            if call is not None:
+                self.calls.append(call)
+                rest = ""
+        self._buffer, self._inside = "", False
+        return rest
+
+
+def _partial_tag_length(text: str) -> int:
+    for size in range(min(len(OPEN) - 1, len(text)), 0, -1):
+        if OPEN.startswith(text[-size:]):
+            return size
+    return 0
+
+
+def _parse_call(body: str, index: int) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body.strip())
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        return None
+    arguments = value.get("arguments", value.get("parameters", {}))
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError:
+            return None
+    if not isinstance(arguments, dict):
+        return None
+    return {"function": {"index": index, "name": value["name"], "arguments": arguments}}
