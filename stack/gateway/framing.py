@@ -31,6 +31,15 @@ def error_response(error: GatewayError) -> Response:
     return json_response({"error": error.message}, error.status)
 
 
+async def as_chunks(result: Chunk | AsyncIterator[Chunk]) -> AsyncIterator[Chunk]:
+    """A load or unload answer as a one-chunk stream, for callers that only deal in streams."""
+    if isinstance(result, dict):
+        yield result
+    else:
+        async for chunk in result:
+            yield chunk
+
+
 async def first_and_rest(chunks: AsyncIterator[Chunk]) -> tuple[Chunk | None, AsyncIterator[Chunk]]:
     """Wait for the first chunk, so that anything failing before it still gets a real HTTP status."""
     iterator = chunks.__aiter__()

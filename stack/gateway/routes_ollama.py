@@ -69,8 +69,10 @@ async def chat(request: Request) -> Response:
     return await _respond(request, await gateway_of(request).chat(body), stream, "chat", bool(body.get("tools")))
 
 
-async def _respond(request: Request, chunks: AsyncIterator[Chunk], stream: bool, kind: str, tools: bool) -> Response:
-    """`stream` absent or null means streaming, as in Ollama."""
+async def _respond(request: Request, chunks: Chunk | AsyncIterator[Chunk], stream: bool, kind: str, tools: bool) -> Response:
+    """`stream` absent or null means streaming, as in Ollama; a load or unload is one object either way."""
+    if isinstance(chunks, dict):
+        return json_response(chunks)
     if stream:
         first, rest = await first_and_rest(chunks)
         if first is None:

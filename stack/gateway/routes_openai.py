@@ -18,6 +18,7 @@ from starlette.routing import Route
 from .errors import GatewayError, bad_request
 from .framing import (
     Chunk,
+    as_chunks,
     collect,
     dumps,
     first_and_rest,
@@ -186,7 +187,7 @@ async def chat_completions(request: Request) -> Response:
     }
     if not native["model"]:
         raise GatewayError(400, "model is required")
-    chunks = await gateway_of(request).chat(native)
+    chunks = as_chunks(await gateway_of(request).chat(native))
     model = str(body["model"])
     identity = f"chatcmpl-{random.randint(0, 998)}"
     stream_options = body.get("stream_options") or {}
@@ -252,7 +253,7 @@ async def completions(request: Request) -> Response:
         "options": _sampling_options(body, completions=True),
         "raw": False,
     }
-    chunks = await gateway_of(request).generate(native)
+    chunks = as_chunks(await gateway_of(request).generate(native))
     model = str(body.get("model", ""))
     identity = f"cmpl-{random.randint(0, 998)}"
     stream_options = body.get("stream_options") or {}

@@ -183,8 +183,11 @@ class Gateway:
 
     # -- generation ---------------------------------------------------------------------------------------
 
-    async def generate(self, body: dict[str, Any]) -> AsyncIterator[Chunk]:
-        """POST /api/generate as an iterator of chunks; errors before the first chunk carry a status."""
+    async def generate(self, body: dict[str, Any]) -> Chunk | AsyncIterator[Chunk]:
+        """POST /api/generate: one object for a load or an unload, otherwise chunks as they are generated.
+
+        Errors raised before the first chunk carry their HTTP status.
+        """
         started = time.perf_counter()
         model = typed(body, "GenerateRequest", "model", "string") or ""
         prompt = typed(body, "GenerateRequest", "prompt", "string") or ""
@@ -202,7 +205,7 @@ class Gateway:
         record = self.require_model(model)
         if not prompt and keep_alive == 0:
             await self.scheduler.unload(record.manifest_digest)
-            return _single({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "unload"})
+            return ({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "unload"})
         if raw and (template or system or context):
             raise bad_request("raw mode does not support template, system, or context")
         self._check_think(body, model)
@@ -211,7 +214,7 @@ class Gateway:
         self._check_images(images, record)
         if not prompt:
             await self._load_only(record, keep_alive)
-            return _single({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "load"})
+            return ({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "load"})
 
         def build(engine_model: LoadedModel, limit: int) -> tuple[str, list[int]]:
             if raw:
@@ -239,8 +242,8 @@ class Gateway:
                     final["context"] = event.context
                 yield final
 
-    async def chat(self, body: dict[str, Any]) -> AsyncIterator[Chunk]:
-        """POST /api/chat as an iterator of chunks."""
+    async def chat(self, body: dict[str, Any]) -> Chunk | AsyncIterator[Chunk]:
+        """POST /api/chat, answered like generate."""
         started = time.perf_counter()
         model = typed(body, "ChatRequest", "model", "string") or ""
         messages = typed(body, "ChatRequest", "messages", "[]api.Message") or []
@@ -254,7 +257,7 @@ class Gateway:
         messages = [_decode_message(message) for message in messages]
         if not messages and keep_alive == 0:
             await self.scheduler.unload(record.manifest_digest)
-            return _single({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
+            return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
         if tools and "tools" not in record.capabilities:
             raise bad_request(f"{record.name.qualified} does not support tools")
         self._check_think(body, model)
@@ -262,7 +265,7 @@ class Gateway:
             self._check_images(message.get("images") or [], record)
         if not messages:
             await self._load_only(record, keep_alive)
-            return _single({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "load"})
+            return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "load"})
 
         def build(engine_model: LoadedModel, limit: int) -> tuple[str, list[int]]:
             kept = list(messages)
@@ -495,7 +498,3 @@ def _go_quote(value: object) -> str:
     import json
 
     return json.dumps(value) if isinstance(value, str) else str(value)
-
-
-async def _single(chunk: Chunk) -> AsyncIterator[Chunk]:
-    yield chunk

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any, cast
 
 from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
 from .llamacpp import LlamaCppEmbedder
@@ -37,7 +38,8 @@ class MistralRsModel:
         # Runner is not thread-safe: every call into it, including each step of a stream, holds this lock.
         self._lock = threading.Lock()
         self._runner = Runner(
-            which=Which.GGUF(quantized_model_id=str(model.path.parent), quantized_filename=model.path.name),
+            # The SDK's stubs type the variants apart from Which itself, though a variant is what it expects.
+            which=Which.GGUF(quantized_model_id=str(model.path.parent), quantized_filename=model.path.name),  # type: ignore[arg-type]
             max_seqs=MistralRsEngine.max_parallel,
             token_source="none",
             jinja_explicit=str(PASSTHROUGH_TEMPLATE),
@@ -74,20 +76,20 @@ class MistralRsModel:
             stream=True,
         )
         with self._lock:
-            stream = self._runner.send_chat_completion_request(request)
+            stream = cast(Iterator[Any], self._runner.send_chat_completion_request(request))
         return self._pieces(stream)
 
-    def _pieces(self, stream: Iterator[object]) -> Iterator[Piece | Finish]:
+    def _pieces(self, stream: Iterator[Any]) -> Iterator[Piece | Finish]:
         try:
             while True:
                 with self._lock:
                     chunk = next(stream, None)
                 if chunk is None:
                     return
-                choice = chunk.choices[0] if chunk.choices else None  # type: ignore[attr-defined]
+                choice = chunk.choices[0] if chunk.choices else None
                 if choice is not None and choice.delta.content:
                     yield Piece(choice.delta.content)
-                usage = chunk.usage  # type: ignore[attr-defined]
+                usage = chunk.usage
                 if usage is not None:
                     reason = choice.finish_reason if choice is not None else "stop"
                     yield Finish(
