@@ -1,0 +1,36 @@
+@openai @streaming
+Feature: Server-sent events on the OpenAI API
+  As a client built on an OpenAI SDK
+  I want streamed answers framed as OpenAI frames them
+  So that SDK stream iterators, token counters and stop handling work
+
+  Each event is `data: <json>` followed by a blank line, and the stream ends with
+  `data: [DONE]`. The role comes in the first chunk only; a separate chunk with an empty delta
+  carries the finish reason; with `include_usage` a last chunk with no choices carries the usage.
+
+  Rule: Chat completion streams follow OpenAI's framing
+
+    Scenario: A streamed chat completion is framed as server-sent events
+      When an OpenAI client streams a chat completion
+      Then the response is sent as "text/event-stream"
+      And every event is a data line with a JSON chunk, and the stream ends with [DONE]
+      And every chunk has the fields of a chat completion chunk
+      And only the first chunk names the role
+      And a separate chunk with an empty delta gives the finish reason
+
+    Scenario: Usage comes in its own last chunk when the client asks for it
+      When an OpenAI client streams a chat completion including usage
+      Then the chunk before [DONE] has no choices and carries the usage
+      And no other chunk carries usage
+
+    Scenario: The streamed chat completion joined together equals the non-streamed one
+      When an OpenAI client asks for the same chat completion streamed and not streamed
+      Then the joined stream equals the non-streamed answer
+
+  Rule: Legacy completion streams follow OpenAI's framing
+
+    Scenario: A streamed text completion is framed as server-sent events
+      When an OpenAI client streams a text completion
+      Then the response is sent as "text/event-stream"
+      And every event is a data line with a JSON chunk, and the stream ends with [DONE]
+      And every chunk has the fields of a text completion chunk

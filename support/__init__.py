@@ -1,0 +1,14 @@
+"""Typed helpers for the parity suite, usable with or without behave.
+
+Modules, by responsibility:
+
+- ``http``: an HTTP client that records every exchange, with arrival times of streamed lines.
+- ``framing``: NDJSON and SSE framing rules and parsers.
+- ``shapes``: Ollama's and OpenAI's response shapes as data, and the checks that apply them.
+- ``ollama`` / ``openai_api``: request builders and thin clients for the two APIs.
+- ``vectors``: embedding arithmetic.
+- ``settings``: the suite's settings, read from behave userdata.
+- ``stack``: stack drivers (a local gateway process, an external stack) behind one interface.
+- ``needs``: which ``@needs.*`` requirements a target meets, and why not.
+- ``reporting`` / ``summary``: Allure attachments and metadata, and the run summary.
+"""

@@ -1,0 +1,123 @@
+"""Requests to Ollama's native API, built the way real clients build them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from support.http import Exchange, HttpClient
+
+# Temperature 0 makes a mistral.rs answer deterministic (it has no per-request seed); the seed
+# does the same on Ollama itself.
+DETERMINISTIC = {"temperature": 0, "seed": 42}
+
+
+def options(num_predict: int, **extra: Any) -> dict[str, Any]:
+    """Deterministic sampling options with a small token budget."""
+    return {**DETERMINISTIC, "num_predict": num_predict, **extra}
+
+
+def generate_body(model: str, prompt: str, *, stream: bool, num_predict: int = 16, **extra: Any) -> dict[str, Any]:
+    """A /api/generate request."""
+    return {
+        "model": model,
+        "prompt": prompt,
+        "stream": stream,
+        "options": options(num_predict),
+        **extra,
+    }
+
+
+def chat_body(
+    model: str,
+    messages: list[dict[str, Any]],
+    *,
+    stream: bool,
+    num_predict: int = 16,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A /api/chat request."""
+    return {
+        "model": model,
+        "messages": messages,
+        "stream": stream,
+        "options": options(num_predict),
+        **extra,
+    }
+
+
+def user(content: str) -> dict[str, str]:
+    """A user message."""
+    return {"role": "user", "content": content}
+
+
+def system(content: str) -> dict[str, str]:
+    """A system message."""
+    return {"role": "system", "content": content}
+
+
+def assistant(content: str) -> dict[str, str]:
+    """An assistant message, as a client replays it in a multi-turn history."""
+    return {"role": "assistant", "content": content}
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Get the current weather for a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"location": {"type": "string", "description": "The city"}},
+            "required": ["location"],
+        },
+    },
+}
+
+
+class OllamaClient:
+    """The native endpoints, each returning the recorded exchange."""
+
+    def __init__(self, http: HttpClient) -> None:
+        self.http = http
+
+    def heartbeat(self) -> Exchange:
+        """GET / (Ollama's liveness probe)."""
+        return self.http.get("/")
+
+    def version(self) -> Exchange:
+        """GET /api/version."""
+        return self.http.get("/api/version")
+
+    def tags(self) -> Exchange:
+        """GET /api/tags."""
+        return self.http.get("/api/tags")
+
+    def show(self, model: str, key: str = "model") -> Exchange:
+        """POST /api/show, naming the model under ``model`` or the older ``name``."""
+        return self.http.post("/api/show", {key: model})
+
+    def ps(self) -> Exchange:
+        """GET /api/ps."""
+        return self.http.get("/api/ps")
+
+    def generate(self, body: dict[str, Any]) -> Exchange:
+        """POST /api/generate."""
+        return self.http.post("/api/generate", body)
+
+    def chat(self, body: dict[str, Any]) -> Exchange:
+        """POST /api/chat."""
+        return self.http.post("/api/chat", body)
+
+    def embed(self, body: dict[str, Any]) -> Exchange:
+        """POST /api/embed."""
+        return self.http.post("/api/embed", body)
+
+    def embeddings(self, body: dict[str, Any]) -> Exchange:
+        """POST /api/embeddings (the legacy single-vector endpoint)."""
+        return self.http.post("/api/embeddings", body)
+
+
+def listed_name(model: str) -> str:
+    """The name Ollama's lists use for a model: the tag is always shown, ``latest`` by default."""
+    last_part = model.rsplit("/", 1)[-1]
+    return model if ":" in last_part else f"{model}:latest"

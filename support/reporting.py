@@ -1,0 +1,101 @@
+"""What the suite adds to the Allure results: exchanges, the environment, failure categories."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import allure
+import allure_commons
+from behave.model import Feature
+
+from support.http import Exchange
+
+ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
+ALLURE_ALIAS = "allure"
+
+# Allure matches categories in order: infrastructure first, so a refused connection during a
+# parity check is not counted as a parity failure.
+CATEGORIES = [
+    {
+        "name": "Infrastructure failures",
+        "description": "The stack could not be started or reached, or an HTTP call broke off.",
+        "matchedStatuses": ["failed", "broken"],
+        "messageRegex": (
+            r"(?s).*(StackError|ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|"
+            r"RemoteProtocolError|Connection refused|did not answer GET).*"
+        ),
+    },
+    {
+        "name": "Parity failures",
+        "description": "The target answered, but not the way Ollama or OpenAI clients expect.",
+        "matchedStatuses": ["failed"],
+    },
+    {
+        "name": "Suite errors",
+        "description": "A step or hook raised something other than an assertion: a bug in the suite.",
+        "matchedStatuses": ["broken"],
+    },
+]
+
+
+def _pretty(content_type: str, body: bytes) -> tuple[str, allure.attachment_type]:
+    text = body.decode("utf-8", errors="replace")
+    if "json" in content_type and "ndjson" not in content_type:
+        try:
+            return json.dumps(json.loads(text), indent=2), allure.attachment_type.JSON
+        except ValueError:
+            pass
+    return text, allure.attachment_type.TEXT
+
+
+def attach_exchange(exchange: Exchange) -> None:
+    """Attach one HTTP exchange, request and response, inside its own Allure step."""
+    request = exchange.request
+    title = f"{request.method} {request.path} -> {exchange.status}"
+    with allure.step(title):
+        body, kind = _pretty(request.headers.get("Content-Type", ""), request.body)
+        allure.attach(body, name="request body", attachment_type=kind)
+        response_body, response_kind = _pretty(exchange.content_type, exchange.body)
+        headers = "\n".join(f"{k}: {v}" for k, v in exchange.headers.items())
+        allure.attach(
+            f"{exchange.status} ({exchange.elapsed_s:.3f} s)\n{headers}",
+            name="response status and headers",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+        allure.attach(response_body, name="response body", attachment_type=response_kind)
+
+
+def allure_results_dirs(formats: Sequence[str], outputs: Sequence[str | None]) -> list[Path]:
+    """Where the Allure formatters of this run write, from behave's paired -f/-o lists."""
+    return [Path(output) for name, output in zip(formats, outputs, strict=False) if name in (ALLURE_FORMATTER, ALLURE_ALIAS) and output]
+
+
+def write_environment(results_dir: Path, facts: Mapping[str, str]) -> None:
+    """Write environment.properties, which Allure shows as the report's environment."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}={_escape(value)}" for key, value in sorted(facts.items())]
+    (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_categories(results_dir: Path) -> None:
+    """Write categories.json, which separates parity failures from infrastructure failures."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+
+
+def _escape(value: str) -> str:
+    # Java properties syntax: backslashes and line breaks must be escaped.
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def report_rule_scenarios(feature: Feature) -> None:
+    """Make allure-behave report scenarios that sit under a ``Rule:``.
+
+    allure-behave 2.16 wraps only the scenarios directly under a Feature in its test hooks, so a
+    scenario inside a Rule runs without an Allure test and any attachment in it fails.
+    """
+    for rule in feature.iter_rules():
+        for scenario in rule.walk_scenarios():
+            scenario.run = allure_commons.test(scenario.run, context={"scenario": scenario})

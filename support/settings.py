@@ -1,0 +1,67 @@
+"""The suite's settings, read from behave userdata (``-D name=value``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+TARGETS = ("local", "external")
+ENGINES = ("mistralrs", "llamacpp", "openai")
+
+
+class SettingsError(ValueError):
+    """The userdata names an unknown target or engine, or lacks a URL it needs."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about its target."""
+
+    target: str
+    model: str
+    engine: str
+    results_dir: Path
+    ollama_url: str
+    openai_url: str
+    capable_model: bool
+    models_dir: str
+    default_model: str
+    startup_timeout_s: float
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in TRUE_WORDS
+
+
+def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Settings:
+    """Parse and validate userdata; relative results directories are under the repo root."""
+    target = userdata.get("target", "local")
+    if target not in TARGETS:
+        raise SettingsError(f"target={target!r}: expected one of {', '.join(TARGETS)}")
+    engine = userdata.get("engine", "mistralrs")
+    if engine not in ENGINES:
+        raise SettingsError(f"engine={engine!r}: expected one of {', '.join(ENGINES)}")
+    ollama_url = userdata.get("ollama_url", "").rstrip("/")
+    openai_url = userdata.get("openai_url", "").rstrip("/")
+    if target == "external":
+        if not ollama_url:
+            raise SettingsError("target=external needs -D ollama_url=http://host:port")
+        # Ollama serves its OpenAI layer on the same port, so that is the natural default.
+        openai_url = openai_url or f"{ollama_url}/v1"
+    results_dir = Path(userdata.get("results_dir", "results/last-run"))
+    if not results_dir.is_absolute():
+        results_dir = repo_root / results_dir
+    return Settings(
+        target=target,
+        model=userdata.get("model", "smollm2:135m"),
+        engine=engine,
+        results_dir=results_dir,
+        ollama_url=ollama_url,
+        openai_url=openai_url,
+        capable_model=_flag(userdata.get("capable_model", "false")),
+        models_dir=userdata.get("models_dir", ""),
+        default_model=userdata.get("default_model", ""),
+        startup_timeout_s=float(userdata.get("startup_timeout", "180")),
+    )

@@ -1,0 +1,18 @@
+"""Embedding arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def l2_norm(vector: Sequence[float]) -> float:
+    """The Euclidean length of a vector."""
+    return math.sqrt(sum(x * x for x in vector))
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """The cosine similarity of two vectors of equal length."""
+    if len(a) != len(b):
+        raise ValueError(f"vectors differ in length: {len(a)} and {len(b)}")
+    return sum(x * y for x, y in zip(a, b, strict=True)) / (l2_norm(a) * l2_norm(b))
