@@ -54,6 +54,13 @@ from support.vectors import cosine, l2_norm
 PROMPT = "Why is the sky blue?"
 UNIT_LENGTH_TOLERANCE = 1e-3
 UNLOAD_TIMEOUT_S = 10.0
+# Chat templates such as SmolLM2's insert a default system prompt when none is given, so a system
+# prompt only shows up as extra prompt tokens when it is longer than any such default.
+LONG_SYSTEM_PROMPT = (
+    "You are a meteorologist with thirty years of experience in atmospheric physics. You explain "
+    "weather and optics to curious students in plain words, you always give the physical cause "
+    "first, and you finish every answer with one practical example from daily life."
+)
 EMBED_BATCH = ["The sky is blue", "Grass is green", "Snow is white", "Coal is black"]
 
 
@@ -323,7 +330,7 @@ def step_generate_templates(context: Context) -> None:
         _generate(
             context,
             options=ollama.options(1),
-            system="You are a meteorologist who answers in one short sentence.",
+            system=LONG_SYSTEM_PROMPT,
         ),
         _generate(context, options=ollama.options(1), template="{{ .Prompt }}"),
     ]
@@ -450,7 +457,7 @@ def step_chat_streamed(context: Context) -> None:
 
 
 HISTORIES = {
-    "a system message": [ollama.system("You are a meteorologist. Answer in one sentence.")],
+    "a system message": [ollama.system(LONG_SYSTEM_PROMPT)],
     "an earlier exchange": [
         ollama.user("Hello, I have a question about the weather."),
         ollama.assistant("Of course, ask me anything about the weather."),

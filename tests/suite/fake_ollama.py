@@ -58,7 +58,7 @@ class FakeOllama(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeOllama
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep pytest output quiet."""
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:

@@ -31,10 +31,25 @@ def run_scenarios(url: str, feature: str, name: str, workdir: Path) -> dict[str,
     """
     report = workdir / "behave.json"
     command = [
-        sys.executable, "-m", "behave", str(REPO_ROOT / feature), "-n", name,
-        "-f", "json", "-o", str(report), "--no-capture",
-        "-D", "target=external", "-D", f"ollama_url={url}", "-D", f"model={fake_ollama.MODEL}",
-        "-D", f"results_dir={workdir}",
+        sys.executable,
+        "-m",
+        "behave",
+        str(REPO_ROOT / feature),
+        "-n",
+        name,
+        "-f",
+        "json",
+        "-o",
+        str(report),
+        "--no-capture",
+        "-D",
+        "target=external",
+        "-D",
+        f"ollama_url={url}",
+        "-D",
+        f"model={fake_ollama.MODEL}",
+        "-D",
+        f"results_dir={workdir}",
     ]
     subprocess.run(command, cwd=workdir, timeout=BEHAVE_TIMEOUT_S, capture_output=True, check=False)
     features = json.loads(report.read_text())
@@ -68,9 +83,7 @@ def test_the_honest_fake_passes(tmp_path: Path, feature: str, name: str) -> None
         ("old_version", VERSION, {"version"}),
     ],
 )
-def test_a_defect_fails_exactly_its_scenarios(
-    tmp_path: Path, defect: str, scenario: tuple[str, str], expected_failures: set[str]
-) -> None:
+def test_a_defect_fails_exactly_its_scenarios(tmp_path: Path, defect: str, scenario: tuple[str, str], expected_failures: set[str]) -> None:
     feature, name = scenario
     with fake_ollama.running(frozenset({defect})) as server:
         statuses = run_scenarios(server.url, feature, name, tmp_path)

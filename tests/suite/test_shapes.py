@@ -182,9 +182,7 @@ def test_openai_tool_arguments_must_be_a_string() -> None:
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
     problems = shapes.shape_problems(completion, shapes.CHAT_COMPLETION)
-    assert problems == [
-        "chat completion: choices[0].message.tool_calls[0].function.arguments should be a string, got {'a': 1}"
-    ]
+    assert problems == ["chat completion: choices[0].message.tool_calls[0].function.arguments should be a string, got {'a': 1}"]
 
 
 def test_openai_errors_need_null_param_and_code() -> None:

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The master runner: runs the chosen suites against the embedded stack or a running one, and
+# leaves everything a reader needs in results/<timestamp>/.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: ./run-all-tests.sh [options] [suite ...]
+
+Suites (default: all):
+  api          Ollama native API, OpenAI API and streaming   (features/ollama_api, openai_api, streaming)
+  integration  the official ollama and openai Python clients (features/clients)
+  aider        Aider edits through the stack                 (features/aider)
+  monitoring   metrics, dashboards and alerts                (features/monitoring)
+  benchmark    performance measurements                      (features/performance)
+  all          every suite above
+
+Options:
+  -v, --verbose          show behave's output while it runs (it is always kept in behave.log)
+  -s, --skip-benchmarks  leave out @benchmark scenarios
+  -f, --fast             leave out @slow scenarios too (what `make test` runs)
+  -m, --model MODEL      model to test (default smollm2:135m)
+  -e, --engine ENGINE    engine of the embedded stack: mistralrs, llamacpp or openai
+  --ollama-url URL       attach to a running stack at URL instead of starting one
+  --openai-url URL       its OpenAI base URL (default: <ollama-url>/v1)
+  --capable-model        also run scenarios that need a model able to follow instructions
+  --report               build the Allure HTML report (needs Node; uses npx allure@3.18.0)
+  -h, --help             show this help
+
+Results go to results/<timestamp>/: summary.md, behave.log, stack.log (embedded stack only),
+junit/, allure-results/ and, with --report, allure-report/index.html.
+Exit status is 0 only when at least one scenario ran and every scenario that ran passed.
+EOF
+}
+
+ALLURE_VERSION="3.18.0"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$repo"
+python="$repo/.venv/bin/python"
+[[ -x "$python" ]] || python="$(command -v python3)"
+
+verbose=false
+report=false
+tag_filters=()
+userdata=()
+suites=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -v|--verbose) verbose=true ;;
+    -s|--skip-benchmarks) tag_filters+=("not @benchmark") ;;
+    -f|--fast) tag_filters+=("not @slow" "not @benchmark") ;;
+    -m|--model) userdata+=(-D "model=$2"); shift ;;
+    -e|--engine) userdata+=(-D "engine=$2"); shift ;;
+    --ollama-url) userdata+=(-D target=external -D "ollama_url=$2"); shift ;;
+    --openai-url) userdata+=(-D "openai_url=$2"); shift ;;
+    --capable-model) userdata+=(-D capable_model=true) ;;
+    --report) report=true ;;
+    -h|--help) usage; exit 0 ;;
+    -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    *) suites+=("$1") ;;
+  esac
+  shift
+done
+[[ ${#suites[@]} -gt 0 ]] || suites=(all)
+
+declare -A suite_dirs=(
+  [api]="features/ollama_api features/openai_api features/streaming"
+  [integration]="features/clients"
+  [aider]="features/aider"
+  [monitoring]="features/monitoring"
+  [benchmark]="features/performance"
+)
+expanded=()
+for suite in "${suites[@]}"; do
+  if [[ "$suite" == all ]]; then
+    expanded+=(api integration aider monitoring benchmark)
+  elif [[ -n "${suite_dirs[$suite]:-}" ]]; then
+    expanded+=("$suite")
+  else
+    echo "unknown suite: $suite" >&2; usage >&2; exit 2
+  fi
+done
+
+run_dir="results/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$run_dir"
+paths=()
+notes=("Suites requested: ${suites[*]}")
+for suite in "${expanded[@]}"; do
+  found=false
+  for dir in ${suite_dirs[$suite]}; do
+    if compgen -G "$dir/*.feature" > /dev/null; then
+      paths+=("$dir"); found=true
+    fi
+  done
+  $found || notes+=("Suite '$suite' was NOT run: it has no features yet (${suite_dirs[$suite]}).")
+done
+[[ ${#tag_filters[@]} -eq 0 ]] || notes+=("Left out: ${tag_filters[*]}.")
+
+tag_args=()
+if [[ ${#tag_filters[@]} -gt 0 ]]; then
+  expression="${tag_filters[0]}"
+  for filter in "${tag_filters[@]:1}"; do expression="$expression and $filter"; done
+  tag_args=(--tags="$expression")
+fi
+
+behave_status=1
+if [[ ${#paths[@]} -eq 0 ]]; then
+  echo "No requested suite has features to run." | tee "$run_dir/behave.log"
+else
+  # allure-behave writes to allure-results/ (behave.ini); start it empty so the copy kept with
+  # this run holds this run only.
+  rm -rf allure-results
+  command=("$python" -m behave "${paths[@]}" "${tag_args[@]}" "${userdata[@]}"
+           -D "results_dir=$run_dir" --junit --junit-directory "$run_dir/junit")
+  echo "Running: ${command[*]}" > "$run_dir/behave.log"
+  set +e
+  if $verbose; then
+    "${command[@]}" 2>&1 | tee -a "$run_dir/behave.log"
+    behave_status=${PIPESTATUS[0]}
+  else
+    "${command[@]}" >> "$run_dir/behave.log" 2>&1
+    behave_status=$?
+  fi
+  set -e
+  [[ -d allure-results ]] && cp -r allure-results "$run_dir/allure-results"
+  notes+=("behave exited with status $behave_status; its full output is in behave.log.")
+fi
+
+note_args=()
+for note in "${notes[@]}"; do note_args+=(--note "$note"); done
+set +e
+"$python" -m support.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
+  --title "Test summary $(basename "$run_dir")" "${note_args[@]}"
+summary_status=$?
+set -e
+
+if $report && [[ -d "$run_dir/allure-results" ]]; then
+  npx --yes "allure@$ALLURE_VERSION" generate "$run_dir/allure-results" -o "$run_dir/allure-report" \
+    > "$run_dir/allure-generate.log" 2>&1 \
+    && echo "Report: $run_dir/allure-report/index.html" \
+    || echo "The Allure report could not be built; see $run_dir/allure-generate.log" >&2
+fi
+
+cat "$run_dir/summary.md"
+echo "Results: $run_dir"
+if [[ $behave_status -eq 0 && $summary_status -eq 0 ]]; then exit 0; fi
+exit 1

@@ -1,0 +1,111 @@
+"""summary.md for a run: passed, failed and skipped per feature, with skip reasons and failures.
+
+Reads the Allure results the run wrote, so it sees exactly what the report shows. Usage:
+
+    python -m support.summary RESULTS_DIR --output summary.md [--note TEXT ...]
+
+Exits 0 only when at least one scenario ran and every scenario that ran passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+STATUSES = ("passed", "failed", "broken", "skipped")
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One scenario (or outline row) as Allure recorded it."""
+
+    feature: str
+    name: str
+    status: str
+    message: str
+    skip_reason: str
+
+
+def _label(result: dict[str, object], name: str) -> str:
+    labels = result.get("labels")
+    if not isinstance(labels, list):
+        return ""
+    return next((str(label.get("value", "")) for label in labels if label.get("name") == name), "")
+
+
+def read_results(results_dir: Path) -> list[ScenarioResult]:
+    """Every scenario result in an Allure results directory."""
+    results = []
+    for path in sorted(results_dir.glob("*-result.json")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        details = raw.get("statusDetails") or {}
+        results.append(
+            ScenarioResult(
+                feature=_label(raw, "feature") or "(no feature)",
+                name=str(raw.get("name", "")),
+                status=str(raw.get("status", "unknown")),
+                message=str(details.get("message") or "").strip(),
+                skip_reason=_label(raw, "skip_reason"),
+            )
+        )
+    return results
+
+
+def passed(results: Sequence[ScenarioResult]) -> bool:
+    """At least one scenario ran, and every scenario that ran passed."""
+    ran = [r for r in results if r.status != "skipped"]
+    return bool(ran) and all(r.status == "passed" for r in ran)
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[:limit] + "..."
+
+
+def render(results: Sequence[ScenarioResult], title: str, notes: Iterable[str]) -> str:
+    """The summary as Markdown."""
+    by_feature: dict[str, Counter[str]] = defaultdict(Counter)
+    for result in results:
+        by_feature[result.feature][result.status] += 1
+    verdict = "PASSED" if passed(results) else "FAILED"
+    lines = [f"# {title}", "", f"**Verdict: {verdict}**", ""]
+    lines += [f"- {note}" for note in notes]
+    if not results:
+        lines += ["", "No scenario ran: see behave.log for why (the stack may not have started)."]
+    lines += ["", "| Feature | " + " | ".join(s.capitalize() for s in STATUSES) + " |"]
+    lines += ["|---|" + "---|" * len(STATUSES)]
+    for feature in sorted(by_feature):
+        counts = by_feature[feature]
+        lines.append(f"| {feature} | " + " | ".join(str(counts[s]) for s in STATUSES) + " |")
+    total = Counter(r.status for r in results)
+    lines.append("| **Total** | " + " | ".join(f"**{total[s]}**" for s in STATUSES) + " |")
+    failures = [r for r in results if r.status in ("failed", "broken")]
+    if failures:
+        lines += ["", "## Failures", ""]
+        lines += [f"- {r.feature} / {r.name} ({r.status}): {_first_line(r.message)}" for r in failures]
+    skipped = [r for r in results if r.status == "skipped"]
+    if skipped:
+        lines += ["", "## Skipped", ""]
+        lines += [f"- {r.feature} / {r.name}: {r.skip_reason or 'no reason recorded'}" for r in skipped]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write summary.md and return the run's verdict as an exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results_dir", type=Path)
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--title", default="Test summary")
+    parser.add_argument("--note", action="append", default=[], help="a line for the top of the summary")
+    args = parser.parse_args(argv)
+    results = read_results(args.results_dir) if args.results_dir.is_dir() else []
+    args.output.write_text(render(results, args.title, args.note), encoding="utf-8")
+    return 0 if passed(results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""@needs.* tags: unmet requirements skip with a reason, unknown ones are errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from support.http import HttpClient
+from support.needs import TargetNeeds, UnknownNeed, needs_of
+from support.ollama import OllamaClient
+from support.settings import settings_from_userdata
+
+from . import fake_ollama
+
+
+def target_needs(url: str, **userdata: str) -> TargetNeeds:
+    settings = settings_from_userdata({"target": "external", "ollama_url": url, **userdata}, Path("/repo"))
+    return TargetNeeds(settings, OllamaClient(HttpClient(url)))
+
+
+def test_needs_are_read_from_tags_in_order() -> None:
+    assert needs_of(["ollama", "needs.tools", "slow", "needs.embeddings"]) == ["tools", "embeddings"]
+
+
+def test_a_scenario_without_needs_runs() -> None:
+    assert target_needs("http://127.0.0.1:9").skip_reason(["ollama", "slow"]) is None
+
+
+def test_an_unknown_need_is_an_error_not_a_silent_skip() -> None:
+    with pytest.raises(UnknownNeed, match=r"needs\.gpu"):
+        target_needs("http://127.0.0.1:9").skip_reason(["needs.gpu"])
+
+
+def test_a_capable_model_is_assumed_only_when_declared() -> None:
+    assert "capable_model=true" in (target_needs("http://127.0.0.1:9").missing("capable_model") or "")
+    assert target_needs("http://127.0.0.1:9", capable_model="true").missing("capable_model") is None
+
+
+def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
+    with fake_ollama.running() as server:
+        needs = target_needs(server.url, model="absent")
+        reason = needs.skip_reason(["needs.embeddings", "needs.tools"]) or ""
+    assert "/api/embed answered 404" in reason
+    assert "does not list the tools capability" in reason

@@ -1,0 +1,45 @@
+"""summary.md counts results per feature, lists skip reasons and failures, and gives the verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support.summary import main, passed, read_results, render
+
+
+def write_result(directory: Path, name: str, feature: str, status: str, **extra: object) -> None:
+    labels = [{"name": "feature", "value": feature}]
+    if "skip_reason" in extra:
+        labels.append({"name": "skip_reason", "value": str(extra["skip_reason"])})
+    result: dict[str, object] = {"name": name, "status": status, "labels": labels}
+    if "message" in extra:
+        result["statusDetails"] = {"message": extra["message"]}
+    (directory / f"{name}-result.json").write_text(json.dumps(result))
+
+
+def test_counts_reasons_and_failures_are_reported(tmp_path: Path) -> None:
+    write_result(tmp_path, "a", "Chat", "passed")
+    write_result(tmp_path, "b", "Chat", "skipped", skip_reason="needs a capable model")
+    write_result(tmp_path, "c", "Embeddings", "failed", message="Expected 404\nbut was 400")
+    results = read_results(tmp_path)
+    text = render(results, "Run", ["Suite 'aider' was NOT run"])
+    assert "**Verdict: FAILED**" in text
+    assert "| Chat | 1 | 0 | 0 | 1 |" in text
+    assert "- Chat / b: needs a capable model" in text
+    assert "- Embeddings / c (failed): Expected 404" in text
+    assert "- Suite 'aider' was NOT run" in text
+
+
+def test_only_a_run_where_something_ran_and_all_passed_passes(tmp_path: Path) -> None:
+    write_result(tmp_path, "a", "Chat", "passed")
+    write_result(tmp_path, "b", "Chat", "skipped", skip_reason="x")
+    assert passed(read_results(tmp_path))
+    assert not passed([])
+    assert main([str(tmp_path), "--output", str(tmp_path / "summary.md")]) == 0
+
+
+def test_a_run_with_no_results_fails_and_says_why(tmp_path: Path) -> None:
+    output = tmp_path / "summary.md"
+    assert main([str(tmp_path / "missing"), "--output", str(output)]) == 1
+    assert "No scenario ran" in output.read_text()
