@@ -60,6 +60,16 @@ class Exchange:
         """The body decoded as UTF-8."""
         return self.body.decode("utf-8", errors="replace")
 
+    def arrival_moments(self, resolution_s: float = 0.002) -> int:
+        """How many separate moments the body's lines arrived at; a buffered stream has one."""
+        moments = 0
+        last = -1.0
+        for moment in self.newline_times_s:
+            if moment - last > resolution_s:
+                moments += 1
+                last = moment
+        return moments
+
     def json(self) -> Any:
         """The body parsed as one JSON document."""
         return json.loads(self.body)

@@ -16,7 +16,7 @@ def options(num_predict: int, **extra: Any) -> dict[str, Any]:
     return {**DETERMINISTIC, "num_predict": num_predict, **extra}
 
 
-def generate_body(model: str, prompt: str, *, stream: bool, num_predict: int = 16, **extra: Any) -> dict[str, Any]:
+def generate_body(model: str, prompt: str, *, stream: bool, num_predict: int = 8, **extra: Any) -> dict[str, Any]:
     """A /api/generate request."""
     return {
         "model": model,
@@ -32,7 +32,7 @@ def chat_body(
     messages: list[dict[str, Any]],
     *,
     stream: bool,
-    num_predict: int = 16,
+    num_predict: int = 8,
     **extra: Any,
 ) -> dict[str, Any]:
     """A /api/chat request."""

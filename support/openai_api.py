@@ -7,7 +7,7 @@ from typing import Any
 from support.http import Exchange, HttpClient
 
 
-def chat_completion_body(model: str, prompt: str, *, stream: bool, max_tokens: int = 16, **extra: Any) -> dict[str, Any]:
+def chat_completion_body(model: str, prompt: str, *, stream: bool, max_tokens: int = 8, **extra: Any) -> dict[str, Any]:
     """A deterministic /v1/chat/completions request with one user message."""
     return {
         "model": model,
@@ -20,7 +20,7 @@ def chat_completion_body(model: str, prompt: str, *, stream: bool, max_tokens: i
     }
 
 
-def completion_body(model: str, prompt: str, *, stream: bool, max_tokens: int = 16, **extra: Any) -> dict[str, Any]:
+def completion_body(model: str, prompt: str, *, stream: bool, max_tokens: int = 8, **extra: Any) -> dict[str, Any]:
     """A deterministic /v1/completions request."""
     return {
         "model": model,

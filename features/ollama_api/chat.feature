@@ -45,6 +45,13 @@ Feature: Chatting with a model
       Then the response status is 200
       And the response is a final chat object with Ollama's fields
 
+  Rule: Structured output follows the requested format
+
+    Scenario: A chat in JSON mode answers with a JSON document
+      When a client chats in JSON mode
+      Then the response status is 200
+      And the answer is a JSON document with the keys the prompt asked for
+
   Rule: Tool calls carry their arguments as an object
 
     @needs.tools

@@ -7,12 +7,12 @@ Feature: Streaming is incremental
   A server that buffers the whole answer and then sends it as a stream passes every framing
   check; only timing tells them apart.
 
-  Rule: The first chunk arrives well before the last
+  Rule: Chunks leave the server as they are generated
 
-    Scenario Outline: A <api> stream delivers its first chunk early
-      When a client streams a 32-token answer from the <api> API
-      Then the first chunk arrived in the first half of the stream's duration
-      And the chunks were spread over at least 0.2 seconds
+    Scenario Outline: Streams from the <api> API deliver chunks as they are generated
+      When a client streams a 16-token answer from the <api> API
+      Then at least half of the chunks arrived separately
+      And the first chunk arrived at least 0.2 seconds before the last
 
       Examples:
         | api    |
