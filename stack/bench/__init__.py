@@ -1,0 +1,1 @@
+"""Benchmarks of the stack itself (not timed tests): figures are ratios taken in one run."""
