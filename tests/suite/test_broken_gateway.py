@@ -24,71 +24,65 @@ VERSION = ("features/ollama_api/liveness.feature", "version is numeric")
 
 
 def run_scenarios(url: str, feature: str, name: str, workdir: Path) -> dict[str, str]:
-    """Run the scenarios of a feature whose names match, and return the statuses of those that ran.
+    """Run the scenarios of a feature whose names match; map each that ran to its outcome.
 
-    behave runs from a scratch directory, so the repository's behave.ini (and its Allure output)
-    stays out of it; it still finds steps/ and environment.py by walking up from the feature.
+    The outcome is "passed", or the text of the first step that did not pass. behave runs from a
+    scratch directory, so the repository's behave.ini (and its Allure output) stays out of it; it
+    still finds steps/ and environment.py by walking up from the feature.
     """
     report = workdir / "behave.json"
     command = [
-        sys.executable,
-        "-m",
-        "behave",
-        str(REPO_ROOT / feature),
-        "-n",
-        name,
-        "-f",
-        "json",
-        "-o",
-        str(report),
-        "--no-capture",
-        "-D",
-        "target=external",
-        "-D",
-        f"ollama_url={url}",
-        "-D",
-        f"model={fake_ollama.MODEL}",
-        "-D",
-        f"results_dir={workdir}",
-    ]
+        sys.executable, "-m", "behave", str(REPO_ROOT / feature), "-n", name,
+        "-f", "json", "-o", str(report), "--no-capture",
+        "-D", "target=external", "-D", f"ollama_url={url}", "-D", f"model={fake_ollama.MODEL}",
+        "-D", f"results_dir={workdir}",
+    ]  # fmt: skip
     subprocess.run(command, cwd=workdir, timeout=BEHAVE_TIMEOUT_S, capture_output=True, check=False)
-    features = json.loads(report.read_text())
-    return {
-        element["name"]: element["status"]
-        for feature_result in features
-        for element in feature_result.get("elements", [])
-        # Scenarios that -n did not select are reported as skipped.
-        if element.get("type") == "scenario" and element.get("status") != "skipped"
-    }
+    outcomes = {}
+    for feature_result in json.loads(report.read_text()):
+        for element in feature_result.get("elements", []):
+            # Scenarios that -n did not select are reported as skipped.
+            if element.get("type") != "scenario" or element.get("status") == "skipped":
+                continue
+            failing_steps = [step["name"] for step in element["steps"] if step.get("result", {}).get("status") != "passed"]
+            outcomes[element["name"]] = failing_steps[0] if failing_steps else "passed"
+    return outcomes
 
 
-def failed(statuses: dict[str, str]) -> set[str]:
-    return {name for name, status in statuses.items() if status != "passed"}
+def failed(outcomes: dict[str, str]) -> dict[str, str]:
+    """The scenarios that did not pass, with the step that stopped them."""
+    return {name: step for name, step in outcomes.items() if step != "passed"}
 
 
 @pytest.mark.parametrize(("feature", "name"), [MISSING_MODEL, NDJSON, VERSION])
 def test_the_honest_fake_passes(tmp_path: Path, feature: str, name: str) -> None:
     with fake_ollama.running() as server:
-        statuses = run_scenarios(server.url, feature, name, tmp_path)
-    assert statuses, "no scenario was selected"
-    assert failed(statuses) == set(), statuses
+        outcomes = run_scenarios(server.url, feature, name, tmp_path)
+    assert outcomes, "no scenario was selected"
+    assert failed(outcomes) == {}
+
+
+NDJSON_STEP = "every line is one JSON object, with no blank lines"
+CHUNK_STEP = "only the last chunk is marked done, with a reason and metrics"
 
 
 @pytest.mark.parametrize(
-    ("defect", "scenario", "expected_failures"),
+    ("defect", "scenarios", "expected"),
     [
-        ("missing_model_status", MISSING_MODEL, {"POST /api/chat"}),
-        ("blank_lines", NDJSON, {"completion", "chat"}),
-        ("empty_thinking", NDJSON, {"chat"}),
-        ("old_version", VERSION, {"version"}),
+        ("missing_model_status", MISSING_MODEL, {"to POST /api/chat": "the response status is 400"}),
+        ("blank_lines", NDJSON, {"completion": NDJSON_STEP, "chat": NDJSON_STEP}),
+        ("empty_thinking", NDJSON, {"chat": CHUNK_STEP}),
+        ("old_version", VERSION, {"version": "the reported version is numeric and at least 0.6.4"}),
     ],
 )
-def test_a_defect_fails_exactly_its_scenarios(tmp_path: Path, defect: str, scenario: tuple[str, str], expected_failures: set[str]) -> None:
-    feature, name = scenario
+def test_a_defect_fails_exactly_its_scenarios_at_the_right_step(
+    tmp_path: Path, defect: str, scenarios: tuple[str, str], expected: dict[str, str]
+) -> None:
+    """``expected`` maps a fragment of each scenario name that must fail to the step it fails at."""
+    feature, name = scenarios
     with fake_ollama.running(frozenset({defect})) as server:
-        statuses = run_scenarios(server.url, feature, name, tmp_path)
-    failing = failed(statuses)
-    for fragment in expected_failures:
-        assert any(fragment in name for name in failing), (fragment, statuses)
-    passing = set(statuses) - failing
-    assert not any(fragment in name for name in passing for fragment in expected_failures), statuses
+        outcomes = run_scenarios(server.url, feature, name, tmp_path)
+    failures = failed(outcomes)
+    matched = {fragment: step for fragment in expected for scenario, step in failures.items() if fragment in scenario}
+    assert matched == expected, outcomes
+    assert len(failures) == len(expected), outcomes
