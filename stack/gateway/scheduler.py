@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -225,7 +225,7 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
-async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Callable[[], None]) -> AsyncIterator[T]:
+async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Callable[[], None]) -> AsyncGenerator[T, None]:
     """Drive a blocking iterator in a worker thread; stopping early closes it, which cancels the engine's work.
 
     `on_finish` runs in the worker once the iterator is closed, so a slot is freed only when the engine is idle.

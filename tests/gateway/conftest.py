@@ -73,8 +73,9 @@ def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def gateway(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
-    """The default stack: mistral.rs with SmolLM2, a queue of one so a third concurrent request is refused."""
-    process = GatewayProcess(models_dir, tmp_path_factory.mktemp("logs") / "gateway.log", env={"OLLAMA_MAX_QUEUE": "1"})
+    """The default stack: mistral.rs with SmolLM2; a queue of one so a third concurrent request is refused, a 1 MB body limit."""
+    env = {"OLLAMA_MAX_QUEUE": "1", "GATEWAY_MAX_BODY_BYTES": "1000000", "OLLAMA_ORIGINS": "http://trusted.example"}
+    process = GatewayProcess(models_dir, tmp_path_factory.mktemp("logs") / "gateway.log", env=env)
     yield process
     process.stop()
 

@@ -33,7 +33,7 @@ def test_ollama_list_show_and_ps(ollama_client: ollama.Client) -> None:
 
 def test_ollama_generate_and_chat_streamed_and_not(ollama_client: ollama.Client) -> None:
     whole = ollama_client.generate(model="smollm2", prompt="Hello", options=GREEDY)
-    streamed = "".join(part.response for part in ollama_client.generate(model="smollm2", prompt="Hello", options=GREEDY, stream=True))
+    streamed = "".join(part.response or "" for part in ollama_client.generate(model="smollm2", prompt="Hello", options=GREEDY, stream=True))
     assert whole.response == streamed and whole.eval_count == 6 and whole.done_reason == "length"
     reply = ollama_client.chat(model="smollm2", messages=[{"role": "user", "content": "Hello"}], options=GREEDY)
     parts = list(ollama_client.chat(model="smollm2", messages=[{"role": "user", "content": "Hello"}], options=GREEDY, stream=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -205,7 +206,7 @@ def test_final_metrics_omit_zero_values() -> None:
     assert outcome.metrics() == {"total_duration": 20, "load_duration": 1, "eval_count": 3, "eval_duration": 10}
 
 
-async def _chunks(*chunks: dict[str, object]):  # type: ignore[no-untyped-def]
+async def _chunks(*chunks: dict[str, object]) -> AsyncIterator[dict[str, object]]:
     for chunk in chunks:
         yield chunk
 
@@ -250,3 +251,28 @@ def test_normalised_vectors_have_unit_length() -> None:
 
     vector = _normalise([3.0, 4.0])
     assert math.isclose(math.hypot(*vector), 1.0)
+
+
+def test_a_failure_after_the_first_chunk_becomes_a_final_error_line() -> None:
+    import asyncio
+
+    from starlette.requests import Request
+    from starlette.responses import StreamingResponse
+
+    from stack.gateway.framing import ndjson_stream
+
+    async def failing() -> AsyncIterator[dict[str, object]]:
+        yield {"model": "m", "response": "b", "done": False}
+        raise GatewayError(500, "engine failed")
+
+    async def run() -> bytes:
+        request = Request({"type": "http", "method": "POST", "path": "/api/generate", "headers": []})
+        rest = failing()
+        response = await ndjson_stream(request, {"model": "m", "response": "a", "done": False}, rest)
+        assert isinstance(response, StreamingResponse)
+        return b"".join([bytes(chunk) if not isinstance(chunk, str) else chunk.encode() async for chunk in response.body_iterator])
+
+    lines = asyncio.run(run()).decode().splitlines()
+    assert [json.loads(line) for line in lines] == [{"model": "m", "response": "a", "done": False},
+                                                    {"model": "m", "response": "b", "done": False},
+                                                    {"error": "engine failed"}]
