@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-import allure
 from behave import fixture, use_fixture
 from behave.model import Feature, Scenario
 from behave.runner import Context
@@ -25,6 +24,7 @@ from support.openai_api import OpenAIClient
 from support.reporting import (
     allure_results_dirs,
     attach_exchange,
+    record_skip_reason,
     report_rule_scenarios,
     write_categories,
     write_environment,
@@ -77,5 +77,4 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
     if reason is None:
         return
     scenario.skip(reason=reason)
-    allure.dynamic.description(f"Skipped: {reason}")
-    allure.dynamic.label("skip_reason", reason)
+    record_skip_reason(reason)

@@ -13,31 +13,14 @@ from behave.model import Feature
 from support.http import Exchange
 
 ALLURE_FORMATTER = "allure_behave.formatter:AllureFormatter"
+# allure-behave records no reason for a skipped scenario, so the suite puts it in the description.
+SKIP_PREFIX = "Skipped: "
 ALLURE_ALIAS = "allure"
 
-# Allure matches categories in order: infrastructure first, so a refused connection during a
-# parity check is not counted as a parity failure.
-CATEGORIES = [
-    {
-        "name": "Infrastructure failures",
-        "description": "The stack could not be started or reached, or an HTTP call broke off.",
-        "matchedStatuses": ["failed", "broken"],
-        "messageRegex": (
-            r"(?s).*(StackError|ConnectError|ConnectTimeout|ReadTimeout|WriteTimeout|"
-            r"RemoteProtocolError|Connection refused|did not answer GET).*"
-        ),
-    },
-    {
-        "name": "Parity failures",
-        "description": "The target answered, but not the way Ollama or OpenAI clients expect.",
-        "matchedStatuses": ["failed"],
-    },
-    {
-        "name": "Suite errors",
-        "description": "A step or hook raised something other than an assertion: a bug in the suite.",
-        "matchedStatuses": ["broken"],
-    },
-]
+# Allure 3 reads its categories from allurerc.json; Allure 2 reads categories.json from the
+# results, so the suite copies them there. The order matters: infrastructure comes first, so a
+# refused connection during a parity check is not counted as a parity failure.
+ALLURE_CONFIG = Path(__file__).resolve().parent.parent / "allurerc.json"
 
 
 def _pretty(content_type: str, body: bytes) -> tuple[str, allure.attachment_type]:
@@ -67,6 +50,11 @@ def attach_exchange(exchange: Exchange) -> None:
         allure.attach(response_body, name="response body", attachment_type=response_kind)
 
 
+def record_skip_reason(reason: str) -> None:
+    """Show why the current scenario is skipped in its Allure description."""
+    allure.dynamic.description(f"{SKIP_PREFIX}{reason}")
+
+
 def allure_results_dirs(formats: Sequence[str], outputs: Sequence[str | None]) -> list[Path]:
     """Where the Allure formatters of this run write, from behave's paired -f/-o lists."""
     return [Path(output) for name, output in zip(formats, outputs, strict=False) if name in (ALLURE_FORMATTER, ALLURE_ALIAS) and output]
@@ -79,10 +67,11 @@ def write_environment(results_dir: Path, facts: Mapping[str, str]) -> None:
     (results_dir / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_categories(results_dir: Path) -> None:
+def write_categories(results_dir: Path, config: Path = ALLURE_CONFIG) -> None:
     """Write categories.json, which separates parity failures from infrastructure failures."""
+    categories = json.loads(config.read_text(encoding="utf-8"))["categories"]
     results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), encoding="utf-8")
+    (results_dir / "categories.json").write_text(json.dumps(categories, indent=2), encoding="utf-8")
 
 
 def _escape(value: str) -> str:

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import time
 from abc import ABC, abstractmethod
+from importlib import metadata
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +29,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def package_version(name: str) -> str:
+    """The installed version of a Python package, or "not installed"."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 def is_ready(ollama_url: str) -> bool:
@@ -81,6 +90,7 @@ class Stack(ABC):
             "openai_url": self.openai_url,
             "reported_version": reported_version(self.ollama_url),
             "python": platform.python_version(),
+            "behave": package_version("behave"),
         }
 
 
@@ -194,8 +204,11 @@ class LocalProcessStack(Stack):
 
     def describe(self) -> dict[str, str]:
         """Add the command line and the log location."""
+        # The embedded gateway runs from the same virtualenv, so its engines' versions are these.
         return {
             **super().describe(),
+            "mistralrs": package_version("mistralrs"),
+            "llama_cpp_python": package_version("llama-cpp-python"),
             "command": " ".join(self.command()),
             "stack_log": str(self.log_path),
         }

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.reporting import SKIP_PREFIX
+
 STATUSES = ("passed", "failed", "broken", "skipped")
 
 
@@ -49,7 +51,7 @@ def read_results(results_dir: Path) -> list[ScenarioResult]:
                 name=str(raw.get("name", "")),
                 status=str(raw.get("status", "unknown")),
                 message=str(details.get("message") or "").strip(),
-                skip_reason=_label(raw, "skip_reason"),
+                skip_reason=str(raw.get("description") or "").removeprefix(SKIP_PREFIX),
             )
         )
     return results

@@ -10,9 +10,9 @@ from support.summary import main, passed, read_results, render
 
 def write_result(directory: Path, name: str, feature: str, status: str, **extra: object) -> None:
     labels = [{"name": "feature", "value": feature}]
-    if "skip_reason" in extra:
-        labels.append({"name": "skip_reason", "value": str(extra["skip_reason"])})
     result: dict[str, object] = {"name": name, "status": status, "labels": labels}
+    if "skip_reason" in extra:
+        result["description"] = f"Skipped: {extra['skip_reason']}"
     if "message" in extra:
         result["statusDetails"] = {"message": extra["message"]}
     (directory / f"{name}-result.json").write_text(json.dumps(result))
