@@ -95,6 +95,18 @@ async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
             await watcher
 
 
+async def whole_answer(request: Request, chunks: AsyncIterator[Chunk], kind: str, keep_tool_calls: bool) -> Chunk:
+    """Generate to the end for a non-streamed request, stopping if the client leaves, and record the counts."""
+
+    async def gather() -> Chunk:
+        first, rest = await first_and_rest(chunks)
+        return await collect(first, rest, kind, keep_tool_calls)
+
+    answer = await until_disconnect(request, gather())
+    record_outcome(request, answer)
+    return answer
+
+
 async def collect(first: Chunk | None, rest: AsyncIterator[Chunk], kind: str, keep_tool_calls: bool) -> Chunk:
     """The non-streamed answer: the final chunk with the text of every chunk before it."""
     text: list[str] = []

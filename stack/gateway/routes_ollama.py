@@ -11,12 +11,11 @@ from starlette.routing import Route
 from . import OLLAMA_VERSION
 from .framing import (
     Chunk,
-    collect,
     first_and_rest,
     json_response,
     ndjson_stream,
-    record_outcome,
     until_disconnect,
+    whole_answer,
 )
 from .service import Gateway
 from .validation import decode_body, typed
@@ -79,13 +78,7 @@ async def _respond(request: Request, chunks: Chunk | AsyncIterator[Chunk], strea
             return json_response({})
         return await ndjson_stream(request, first, rest)
 
-    async def whole() -> Chunk:
-        first, rest = await first_and_rest(chunks)
-        return await collect(first, rest, kind, keep_tool_calls=tools)
-
-    answer = await until_disconnect(request, whole())
-    record_outcome(request, answer)
-    return json_response(answer)
+    return json_response(await whole_answer(request, chunks, kind, keep_tool_calls=tools))
 
 
 async def embed(request: Request) -> Response:

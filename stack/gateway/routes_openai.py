@@ -19,12 +19,12 @@ from .errors import GatewayError, bad_request
 from .framing import (
     Chunk,
     as_chunks,
-    collect,
     dumps,
     first_and_rest,
     json_response,
     record_outcome,
     until_disconnect,
+    whole_answer,
 )
 from .names import parse_name
 from .routes_ollama import gateway_of
@@ -195,12 +195,7 @@ async def chat_completions(request: Request) -> Response:
         first, rest = await first_and_rest(chunks)
         return _sse(request, _chat_events(request, identity, model, first, rest, bool(stream_options.get("include_usage"))))
 
-    async def whole() -> Chunk:
-        first, rest = await first_and_rest(chunks)
-        return await collect(first, rest, "chat", keep_tool_calls=bool(body.get("tools")))
-
-    final = await until_disconnect(request, whole())
-    record_outcome(request, final)
+    final = await whole_answer(request, chunks, "chat", keep_tool_calls=bool(body.get("tools")))
     calls = final["message"].get("tool_calls", [])
     message: dict[str, Any] = {"role": "assistant", "content": final["message"]["content"]}
     if calls:
@@ -261,12 +256,7 @@ async def completions(request: Request) -> Response:
         first, rest = await first_and_rest(chunks)
         return _sse(request, _completion_events(request, identity, model, first, rest, bool(stream_options.get("include_usage"))))
 
-    async def whole() -> Chunk:
-        first, rest = await first_and_rest(chunks)
-        return await collect(first, rest, "generate", keep_tool_calls=False)
-
-    final = await until_disconnect(request, whole())
-    record_outcome(request, final)
+    final = await whole_answer(request, chunks, "generate", keep_tool_calls=False)
     return json_response({
         "id": identity, "object": "text_completion", "created": int(time.time()), "model": model,
         "system_fingerprint": "fp_ollama",

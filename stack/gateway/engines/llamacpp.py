@@ -37,20 +37,19 @@ class LlamaCppEngine:
 
 class LlamaCppModel:
     def __init__(self, model: ModelFile) -> None:
-        self._file = model
         self.context_length = min(model.context_length, DEFAULT_CONTEXT)
         self._llama = _llama(model.path, n_ctx=self.context_length)
         self._lock = threading.Lock()
         self.size_bytes = model.path.stat().st_size
-        self._embedder: LlamaCppEmbedder | None = None
+        self._embedder = LlamaCppEmbedder(model.path)
 
     def tokenize(self, text: str) -> list[int]:
         with self._lock:
-            return list(self._llama.tokenize(text.encode(), add_bos=False, special=True))
+            return tokenize(self._llama, text)
 
     def detokenize(self, tokens: list[int]) -> str:
         with self._lock:
-            return bytes(self._llama.detokenize(tokens, special=True)).decode(errors="replace")
+            return detokenize(self._llama, tokens)
 
     def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
         grammar = None
@@ -116,26 +115,42 @@ class LlamaCppModel:
                     close()
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        if self._embedder is None:
-            self._embedder = LlamaCppEmbedder(self._file.path)
         return self._embedder.embed(texts)
 
     def close(self) -> None:
         with self._lock:
             self._llama.close()
-        self._embedder = None
+        self._embedder.close()
 
 
 class LlamaCppEmbedder:
-    """Mean-pooled sentence vectors from a GGUF, one per input; normalisation is the caller's choice."""
+    """Mean-pooled sentence vectors from a GGUF, one per input, loaded on first use; every engine embeds with it."""
 
     def __init__(self, path: Path) -> None:
-        from llama_cpp import LLAMA_POOLING_TYPE_MEAN
-
-        self._llama = _llama(path, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=DEFAULT_CONTEXT)
+        self._path = path
+        self._llama: Any = None
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        from llama_cpp import LLAMA_POOLING_TYPE_MEAN
+
         with self._lock:
+            if self._llama is None:
+                self._llama = _llama(self._path, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=DEFAULT_CONTEXT)
             vectors, count = self._llama.embed(texts, normalize=False, truncate=True, return_count=True)
         return [list(map(float, vector)) for vector in vectors], int(count)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+
+
+def tokenize(llama: Any, text: str) -> list[int]:
+    """Token ids of an already-rendered prompt: special tokens in the text are parsed, no BOS is added."""
+    return list(llama.tokenize(text.encode(), add_bos=False, special=True))
+
+
+def detokenize(llama: Any, tokens: list[int]) -> str:
+    return bytes(llama.detokenize(tokens, special=True)).decode(errors="replace")

@@ -34,7 +34,6 @@ class MistralRsModel:
             from mistralrs import Runner, Which
         except ImportError as error:
             raise EngineUnavailable(f"mistralrs is not installed: {error}") from None
-        self._file = model
         # Runner is not thread-safe: every call into it, including each step of a stream, holds this lock.
         self._lock = threading.Lock()
         self._runner = Runner(
@@ -46,7 +45,7 @@ class MistralRsModel:
         )
         self.context_length = self._runner.max_sequence_length() or model.context_length
         self.size_bytes = model.path.stat().st_size
-        self._embedder: LlamaCppEmbedder | None = None
+        self._embedder = LlamaCppEmbedder(model.path)
 
     def tokenize(self, text: str) -> list[int]:
         with self._lock:
@@ -106,11 +105,9 @@ class MistralRsModel:
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
         """mistral.rs cannot pool embeddings from a causal GGUF; llama.cpp computes them from the same file."""
-        if self._embedder is None:
-            self._embedder = LlamaCppEmbedder(self._file.path)
         return self._embedder.embed(texts)
 
     def close(self) -> None:
         with self._lock:
             del self._runner
-        self._embedder = None
+        self._embedder.close()

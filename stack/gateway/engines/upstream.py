@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
-from .llamacpp import LlamaCppEmbedder, _llama
+from .llamacpp import LlamaCppEmbedder, _llama, detokenize, tokenize
 
 
 class UpstreamEngine:
@@ -36,13 +36,12 @@ class UpstreamModel:
 
     def __init__(self, base_url: str, model: ModelFile) -> None:
         self._client = httpx.Client(base_url=base_url, timeout=httpx.Timeout(600.0, connect=5.0))
-        self._file = model
         self._upstream_name = self._resolve_name(model.upstream_name)
         self._vocabulary = _llama(model.path, vocab_only=True)
         self._lock = threading.Lock()
         self.context_length = model.context_length
         self.size_bytes = model.path.stat().st_size
-        self._embedder: LlamaCppEmbedder | None = None
+        self._embedder = LlamaCppEmbedder(model.path)
 
     def _resolve_name(self, wanted: str) -> str:
         try:
@@ -57,11 +56,11 @@ class UpstreamModel:
 
     def tokenize(self, text: str) -> list[int]:
         with self._lock:
-            return list(self._vocabulary.tokenize(text.encode(), add_bos=False, special=True))
+            return tokenize(self._vocabulary, text)
 
     def detokenize(self, tokens: list[int]) -> str:
         with self._lock:
-            return bytes(self._vocabulary.detokenize(tokens, special=True)).decode(errors="replace")
+            return detokenize(self._vocabulary, tokens)
 
     def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
         body: dict[str, Any] = {
@@ -122,10 +121,8 @@ class UpstreamModel:
         )
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        if self._embedder is None:
-            self._embedder = LlamaCppEmbedder(self._file.path)
         return self._embedder.embed(texts)
 
     def close(self) -> None:
         self._client.close()
-        self._embedder = None
+        self._embedder.close()
