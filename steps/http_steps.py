@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+import json
+
 from behave import then, when
 from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, greater_than, starts_with
@@ -118,5 +120,5 @@ def step_openai_error(context: Context, kind: str, message: str) -> None:
 def step_model_echoed(context: Context) -> None:
     """The response names the model with the very string the request used."""
     response: Exchange = context.response
-    sent = context.settings.model
+    sent = json.loads(response.request.body)["model"]
     assert_that(response.json().get("model"), equal_to(sent), response.describe())

@@ -183,6 +183,23 @@ def step_model_answered(context: Context) -> None:
     _ok_json(_generate(context, options=ollama.options(1)))
 
 
+@then("the model info gives the context length under the model's architecture")
+def step_context_length(context: Context) -> None:
+    """model_info has general.architecture and a positive <architecture>.context_length."""
+    response: Exchange = context.response
+    info = response.json().get("model_info") or {}
+    architecture = info.get("general.architecture")
+    assert_that(architecture, instance_of(str), response.describe())
+    assert_that(info.get(f"{architecture}.context_length"), greater_than(0), response.describe())
+
+
+@when("a client asks for a completion naming the model under test in upper case")
+def step_generate_upper_case(context: Context) -> None:
+    """A completion whose model name is the model under test in capitals."""
+    body = ollama.generate_body(context.settings.model.upper(), PROMPT, stream=False, num_predict=1)
+    context.response = context.ollama.generate(body)
+
+
 @when("a client lists the running models")
 def step_list_running(context: Context) -> None:
     """GET /api/ps."""
@@ -309,6 +326,12 @@ def step_eval_count_at_most(context: Context, tokens: int) -> None:
 def step_generate_unknown_option(context: Context, name: str) -> None:
     """A completion whose options include a key Ollama does not know."""
     context.response = _generate(context, options=ollama.options(8, **{name: 1}))
+
+
+@when("a client asks for a completion with keep_alive {value}")
+def step_generate_keep_alive(context: Context, value: str) -> None:
+    """A completion whose keep_alive is the given JSON value."""
+    context.response = _generate(context, keep_alive=json.loads(value), options=ollama.options(2))
 
 
 @when("a client asks twice for the same completion at temperature 0")

@@ -6,9 +6,13 @@ Modules, by responsibility:
 - ``framing``: NDJSON and SSE framing rules and parsers.
 - ``shapes``: Ollama's and OpenAI's response shapes as data, and the checks that apply them.
 - ``ollama`` / ``openai_api``: request builders and thin clients for the two APIs.
+- ``answers``: the text of an answer, streamed or not, native or OpenAI.
+- ``bad_requests``: the named bad requests of the error tables.
+- ``clients``: the official ollama and openai clients, recording their exchanges.
 - ``vectors``: embedding arithmetic.
+- ``polling``: bounded waiting for eventual conditions.
 - ``settings``: the suite's settings, read from behave userdata.
 - ``stack``: stack drivers (a local gateway process, an external stack) behind one interface.
 - ``needs``: which ``@needs.*`` requirements a target meets, and why not.
-- ``reporting`` / ``summary``: Allure attachments and metadata, and the run summary.
+- ``reporting`` / ``summary``: Allure attachments and metadata, and the run's summary.md.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.framing import parse_ndjson, parse_sse_json
+from support.framing import NDJSON_CONTENT_TYPE, SSE_CONTENT_TYPE, parse_ndjson, parse_sse_json
 from support.http import Exchange
 
 
@@ -25,9 +25,9 @@ def _piece(chunk: dict[str, Any]) -> str:
 
 def chunks_of(exchange: Exchange) -> list[dict[str, Any]]:
     """The JSON objects of a response: stream chunks, or the one non-streamed object."""
-    if exchange.content_type.startswith("text/event-stream"):
+    if exchange.content_type.startswith(SSE_CONTENT_TYPE):
         return parse_sse_json(exchange.body)
-    if exchange.content_type.startswith("application/x-ndjson"):
+    if exchange.content_type.startswith(NDJSON_CONTENT_TYPE):
         return parse_ndjson(exchange.body)
     return [exchange.json()]
 

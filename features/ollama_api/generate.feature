@@ -35,6 +35,17 @@ Feature: Generating a completion
       Then the response status is 200
       And the response is a final completion object with Ollama's fields
 
+    Scenario Outline: keep_alive given as <form> is accepted
+      When a client asks for a completion with keep_alive <value>
+      Then the response status is 200
+      And the response is a final completion object with Ollama's fields
+
+      Examples:
+        | form                       | value |
+        | a number of seconds        | 1800  |
+        | a duration                 | "10m" |
+        | a negative number, forever | -1    |
+
     Scenario: The same request at temperature 0 gives the same answer
       When a client asks twice for the same completion at temperature 0
       Then both answers are identical

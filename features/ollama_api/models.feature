@@ -28,6 +28,22 @@ Feature: Listing, showing and running models
         | model |
         | name  |
 
+  Rule: A shown model tells clients its architecture and context window
+
+    Copilot and litellm size their prompts from `<architecture>.context_length` in `model_info`.
+
+    Scenario: The model info names the architecture and its context length
+      When a client shows the model under test naming it under "model"
+      Then the response status is 200
+      And the model info gives the context length under the model's architecture
+
+  Rule: Model names are matched the way Ollama matches them
+
+    Scenario: A model name in another case finds the same model
+      When a client asks for a completion naming the model under test in upper case
+      Then the response status is 200
+      And the model name is echoed exactly as the client sent it
+
   Rule: Models that have answered are listed as running
 
     Scenario: A model that has answered is listed as running
