@@ -68,16 +68,19 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit] + "..."
 
 
-def render(results: Sequence[ScenarioResult], title: str, notes: Iterable[str]) -> str:
-    """The summary as Markdown."""
+def render(results: Sequence[ScenarioResult], title: str, notes: Iterable[str], not_run: Sequence[str] = ()) -> str:
+    """The summary as Markdown; ``not_run`` names requested suites that have no features yet."""
     by_feature: dict[str, Counter[str]] = defaultdict(Counter)
     for result in results:
         by_feature[result.feature][result.status] += 1
     verdict = "PASSED" if passed(results) else "FAILED"
-    lines = [f"# {title}", "", f"**Verdict: {verdict}**", ""]
+    lines = [f"# {title}", "", f"**Verdict: {verdict}**"]
+    if not_run:
+        lines[-1] += f" (these requested suites have no features yet and did NOT run: {', '.join(not_run)})"
+    lines.append("")
     lines += [f"- {note}" for note in notes]
     if not results:
-        lines += ["", "No scenario ran: see behave.log for why (the stack may not have started)."]
+        lines += ["", "No scenario ran; behave.log says why."]
     lines += ["", "| Feature | " + " | ".join(s.capitalize() for s in STATUSES) + " |"]
     lines += ["|---|" + "---|" * len(STATUSES)]
     for feature in sorted(by_feature):
@@ -103,9 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True)
     parser.add_argument("--title", default="Test summary")
     parser.add_argument("--note", action="append", default=[], help="a line for the top of the summary")
+    parser.add_argument("--not-run", action="append", default=[], help="a requested suite without features")
     args = parser.parse_args(argv)
     results = read_results(args.results_dir) if args.results_dir.is_dir() else []
-    args.output.write_text(render(results, args.title, args.note), encoding="utf-8")
+    args.output.write_text(render(results, args.title, args.note, args.not_run), encoding="utf-8")
     return 0 if passed(results) else 1
 
 

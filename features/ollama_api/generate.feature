@@ -77,6 +77,8 @@ Feature: Generating a completion
       Then the response status is 200
       And the response is a single "load" object without metrics
 
+    # Slow: the next scenario has to load the model again.
+    @slow
     Scenario: An empty prompt with keep_alive 0 unloads the model
       Given the model under test has answered a prompt
       When a client unloads the model with keep_alive 0

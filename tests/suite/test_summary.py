@@ -23,12 +23,12 @@ def test_counts_reasons_and_failures_are_reported(tmp_path: Path) -> None:
     write_result(tmp_path, "b", "Chat", "skipped", skip_reason="needs a capable model")
     write_result(tmp_path, "c", "Embeddings", "failed", message="Expected 404\nbut was 400")
     results = read_results(tmp_path)
-    text = render(results, "Run", ["Suite 'aider' was NOT run"])
-    assert "**Verdict: FAILED**" in text
+    text = render(results, "Run", ["Suites requested: all"], ["aider"])
+    assert "**Verdict: FAILED** (these requested suites have no features yet and did NOT run: aider)" in text
     assert "| Chat | 1 | 0 | 0 | 1 |" in text
     assert "- Chat / b: needs a capable model" in text
     assert "- Embeddings / c (failed): Expected 404" in text
-    assert "- Suite 'aider' was NOT run" in text
+    assert "- Suites requested: all" in text
 
 
 def test_only_a_run_where_something_ran_and_all_passed_passes(tmp_path: Path) -> None:
