@@ -279,10 +279,11 @@ class Gateway:
             return _fit_tokens(engine_model, text, limit, options.get("num_keep", 4), tokens)
 
         events = self._run("chat", model, record, keep_alive, options, json_schema, build, started, want_context=False)
-        return self._chat_chunks(model, events, bool(tools))
+        names = frozenset(str((tool.get("function") or {}).get("name")) for tool in tools if isinstance(tool, dict))
+        return self._chat_chunks(model, events, names)
 
-    async def _chat_chunks(self, model: str, events: AsyncIterator[Piece | Outcome], with_tools: bool) -> AsyncIterator[Chunk]:
-        parser = ToolCallParser() if with_tools else None
+    async def _chat_chunks(self, model: str, events: AsyncIterator[Piece | Outcome], tool_names: frozenset[str]) -> AsyncIterator[Chunk]:
+        parser = ToolCallParser(tool_names) if tool_names else None
         async for event in events:
             if isinstance(event, Piece):
                 text, calls = parser.feed(event.text) if parser else (event.text, [])
@@ -292,9 +293,12 @@ class Gateway:
                     yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False}
             else:
                 if parser:
+                    found = len(parser.calls)
                     rest = parser.finish()
                     if rest:
                         yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": rest}, "done": False}
+                    if parser.calls[found:]:
+                        yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": "", "tool_calls": parser.calls[found:]}, "done": False}
                 final: Chunk = {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": event.done_reason}
                 final.update(event.metrics())
                 yield final

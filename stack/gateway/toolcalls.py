@@ -1,4 +1,9 @@
-"""Tool calls in generated text: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, as SmolLM2's template asks."""
+"""Tool calls in generated text.
+
+Two forms are recognised: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, as SmolLM2's template asks,
+and an answer that is nothing but such a JSON object naming one of the request's tools (what a model gives when
+`format` constrains it to a call), which is held back until it is complete, as Ollama's JSON tool parsing did.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,27 @@ OPEN, CLOSE = "<tool_call>", "</tool_call>"
 class ToolCallParser:
     """Splits a stream of text into plain content and complete tool calls, holding back a partial tag."""
 
+    tool_names: frozenset[str] = frozenset()
     _buffer: str = ""
     _inside: bool = False
+    _bare_json: bool | None = None
+    """Unknown until the first visible character; True when the answer opens with `{`."""
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def feed(self, text: str) -> tuple[str, list[dict[str, Any]]]:
         """Content that is safe to show now, and the tool calls completed by this text."""
+        if self._bare_json is None:
+            opening = (self._buffer + text).lstrip()
+            if not opening:
+                self._buffer += text
+                return "", []
+            self._bare_json = opening.startswith("{")
+        if self._bare_json:
+            self._buffer += text
+            return "", []
+        return self._feed_tagged(text)
+
+    def _feed_tagged(self, text: str) -> tuple[str, list[dict[str, Any]]]:
         self._buffer += text
         content, completed = "", []
         while True:
@@ -49,6 +69,12 @@ class ToolCallParser:
 
     def finish(self) -> str:
         """Whatever is still held back, as content: an unterminated call is shown rather than lost."""
+        if self._bare_json:
+            call = _parse_call(self._buffer, len(self.calls))
+            if call is not None and call["function"]["name"] in self.tool_names:
+                self.calls.append(call)
+                self._buffer = ""
+                return ""
         rest = (OPEN if self._inside else "") + self._buffer
         if self._inside:
             call = _parse_call(self._buffer, len(self.calls))

@@ -97,6 +97,31 @@ def test_json_format_constrains_the_answer(client: httpx.Client) -> None:
     assert json.loads(answer["response"])["color"] in ("red", "blue")
 
 
+WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "Get the weather for a city",
+                                                 "parameters": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}}}
+CALL_SCHEMA = {"type": "object", "properties": {"name": {"const": "get_weather"}, "arguments": {"type": "object", "properties": {"location": {"type": "string", "enum": ["Boston"]}}, "required": ["location"]}}, "required": ["name", "arguments"]}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_calls_come_back_with_arguments_as_objects(client: httpx.Client, stream: bool) -> None:
+    """A format that only admits a call makes even a 135M model call the tool, so the tool path is exercised for real."""
+    body = {"model": "smollm2", "messages": [{"role": "user", "content": "What is the weather in Boston?"}], "tools": [WEATHER_TOOL],
+            "format": CALL_SCHEMA, "stream": stream, "options": {"temperature": 0, "num_predict": 40}}
+    response = client.post("/api/chat", json=body)
+    chunks = ndjson(response) if stream else [response.json()]
+    calls = [call for chunk in chunks for call in chunk["message"].get("tool_calls", [])]  # type: ignore[union-attr]
+    assert calls == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
+    assert chunks[-1]["done_reason"] == "stop"
+
+
+def test_a_tool_round_trip_is_accepted(client: httpx.Client) -> None:
+    messages = [{"role": "user", "content": "Weather in Boston?"},
+                {"role": "assistant", "content": "", "tool_calls": [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]},
+                {"role": "tool", "tool_name": "get_weather", "content": "Sunny, 21 C"}]
+    answer = client.post("/api/chat", json={"model": "smollm2", "messages": messages, "tools": [WEATHER_TOOL], "stream": False, "options": GREEDY})
+    assert answer.status_code == 200 and answer.json()["message"]["content"]
+
+
 def test_chat_multi_turn_with_system_prompt(client: httpx.Client) -> None:
     messages = [{"role": "system", "content": "Answer briefly."}, {"role": "USER", "content": "Hi"},
                 {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "How are you?"}]

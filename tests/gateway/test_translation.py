@@ -276,3 +276,16 @@ def test_a_failure_after_the_first_chunk_becomes_a_final_error_line() -> None:
     assert [json.loads(line) for line in lines] == [{"model": "m", "response": "a", "done": False},
                                                     {"model": "m", "response": "b", "done": False},
                                                     {"error": "engine failed"}]
+
+
+def test_an_answer_that_is_only_a_call_to_a_declared_tool_becomes_a_tool_call() -> None:
+    parser = ToolCallParser(frozenset({"get_weather"}))
+    shown = [parser.feed(piece)[0] for piece in [" ", '{"name": "get_weather",', ' "arguments": {"location": "Boston"}}']]
+    assert "".join(shown) == "" and parser.finish() == ""
+    assert parser.calls == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
+
+
+def test_json_that_names_no_declared_tool_stays_content() -> None:
+    parser = ToolCallParser(frozenset({"get_weather"}))
+    parser.feed('{"name": "other", "arguments": {}}')
+    assert parser.finish() == '{"name": "other", "arguments": {}}' and parser.calls == []
