@@ -48,6 +48,7 @@ from support.shapes import (
     TAGS,
     TAGS_ENTRY,
     duration_problems,
+    listing_problems,
     shape_problems,
     stream_problems,
     version_problems,
@@ -67,18 +68,14 @@ LONG_SYSTEM_PROMPT = (
 EMBED_BATCH = ["The sky is blue", "Grass is green", "Snow is white", "Coal is black"]
 
 
-def _generate(context: Context, **extra: Any) -> Exchange:
-    stream = extra.pop("stream", False)
-    body = ollama.generate_body(context.settings.model, extra.pop("prompt", PROMPT), stream=stream)
-    body.update(extra)
-    return context.ollama.generate(body)
+def _generate(context: Context, prompt: str = PROMPT, **extra: Any) -> Exchange:
+    """A non-streamed completion; ``extra`` adds or replaces request fields such as options."""
+    return context.ollama.generate(ollama.generate_body(context.settings.model, prompt, stream=False, **extra))
 
 
-def _chat(context: Context, messages: list[dict[str, Any]], **extra: Any) -> Exchange:
-    stream = extra.pop("stream", False)
-    body = ollama.chat_body(context.settings.model, messages, stream=stream)
-    body.update(extra)
-    return context.ollama.chat(body)
+def _chat(context: Context, messages: list[dict[str, Any]], *, stream: bool = False, **extra: Any) -> Exchange:
+    """A chat; ``extra`` adds or replaces request fields such as options."""
+    return context.ollama.chat(ollama.chat_body(context.settings.model, messages, stream=stream, **extra))
 
 
 def _ok_json(exchange: Exchange) -> dict[str, Any]:
@@ -140,11 +137,7 @@ def step_list_models(context: Context) -> None:
 def step_tags_shape(context: Context) -> None:
     """The list and each entry match Ollama's tags shapes."""
     response: Exchange = context.response
-    body = response.json()
-    problems = shape_problems(body, TAGS)
-    for entry in body.get("models") or []:
-        problems += shape_problems(entry, TAGS_ENTRY)
-    assert_that(problems, empty(), response.describe())
+    assert_that(listing_problems(response.json(), TAGS, TAGS_ENTRY), empty(), response.describe())
 
 
 @then("the model under test is listed under both name and model")
@@ -210,11 +203,7 @@ def step_list_running(context: Context) -> None:
 def step_ps_shape(context: Context) -> None:
     """The list and each entry match Ollama's ps shapes."""
     response: Exchange = context.response
-    body = response.json()
-    problems = shape_problems(body, PS)
-    for entry in body.get("models") or []:
-        problems += shape_problems(entry, PS_ENTRY)
-    assert_that(problems, empty(), response.describe())
+    assert_that(listing_problems(response.json(), PS, PS_ENTRY), empty(), response.describe())
 
 
 @then("the model under test is listed as running")

@@ -473,6 +473,15 @@ EMBEDDING_LIST = Shape(
 )
 
 
+def listing_problems(document: Any, listing: Shape, entry: Shape, key: str = "models") -> list[str]:
+    """Check a list response: the envelope against ``listing``, each item against ``entry``."""
+    problems = shape_problems(document, listing)
+    items = document.get(key) if isinstance(document, dict) else None
+    for item in items if isinstance(items, list) else []:
+        problems += shape_problems(item, entry)
+    return problems
+
+
 def stream_problems(chunks: Sequence[Mapping[str, Any]], chunk: Shape, final: Shape) -> list[str]:
     """Check a native stream: every chunk but the last against ``chunk``, the last against ``final``."""
     if not chunks:

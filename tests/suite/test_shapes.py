@@ -188,3 +188,9 @@ def test_openai_tool_arguments_must_be_a_string() -> None:
 def test_openai_errors_need_null_param_and_code() -> None:
     error = {"error": {"message": "x", "type": "api_error", "param": "model", "code": None}}
     assert shapes.shape_problems(error, shapes.OPENAI_ERROR) != []
+
+
+def test_a_listing_checks_every_entry() -> None:
+    listing = {"models": [TAGS_ENTRY, changed(TAGS_ENTRY, "model", ...)]}
+    assert shapes.listing_problems(listing, shapes.TAGS, shapes.TAGS_ENTRY) == ["tags entry: model is missing (a string expected)"]
+    assert shapes.listing_problems({"models": None}, shapes.TAGS, shapes.TAGS_ENTRY) == ["tags: models should be an array, got None"]
