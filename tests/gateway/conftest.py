@@ -47,10 +47,11 @@ class GatewayProcess:
         self.stop()
         raise RuntimeError(f"gateway did not answer within {timeout}s")
 
-    def metric(self, name: str) -> float:
+    def metric(self, name: str, client: httpx.Client | None = None) -> float:
         """The sum of a metric's samples as /metrics shows them."""
         total = 0.0
-        for line in httpx.get(self.url + "/metrics", timeout=5).text.splitlines():
+        text = (client.get("/metrics") if client else httpx.get(self.url + "/metrics", timeout=5)).text
+        for line in text.splitlines():
             if line.startswith(name + " ") or line.startswith(name + "{"):
                 total += float(line.rsplit(" ", 1)[1])
         return total
