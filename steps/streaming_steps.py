@@ -237,12 +237,3 @@ def step_chunks_separate(context: Context) -> None:
     chunks = len(chunks_of(response))
     moments = response.arrival_moments()
     assert_that(moments * 2, greater_than_or_equal_to(chunks), f"{chunks} chunks arrived at {moments} moments\n{response.describe()}")
-
-
-@then("the first chunk arrived at least {seconds:f} seconds before the last")
-def step_chunks_spread(context: Context, seconds: float) -> None:
-    """The stream took time to arrive, as generation does."""
-    response: Exchange = context.response
-    times = response.newline_times_s
-    spread = times[-1] - times[0] if times else 0.0
-    assert_that(spread, greater_than_or_equal_to(seconds), f"{len(times)} lines within {spread:.3f} s\n{response.describe()}")

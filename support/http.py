@@ -60,7 +60,7 @@ class Exchange:
         """The body decoded as UTF-8."""
         return self.body.decode("utf-8", errors="replace")
 
-    def arrival_moments(self, resolution_s: float = 0.002) -> int:
+    def arrival_moments(self, resolution_s: float = 0.001) -> int:
         """How many separate moments the body's lines arrived at; a buffered stream has one."""
         moments = 0
         last = -1.0

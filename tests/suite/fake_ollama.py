@@ -17,7 +17,7 @@ from typing import Any
 
 MODEL = "fake:latest"
 DIGEST = "a" * 64
-DEFECTS = frozenset({"missing_model_status", "blank_lines", "empty_thinking", "old_version"})
+DEFECTS = frozenset({"missing_model_status", "blank_lines", "empty_thinking", "old_version", "buffered"})
 WORDS = ["The", " sky", " is", " blue", "."]
 
 
@@ -125,11 +125,15 @@ class _Handler(BaseHTTPRequestHandler):
         chunks = [self._chunk(endpoint, model, word, done=False) for word in WORDS]
         chunks.append(self._chunk(endpoint, model, "", done=True))
         separator = b"\n\n" if "blank_lines" in self.server.defects else b"\n"
+        lines = [json.dumps(chunk).encode() + separator for chunk in chunks]
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.end_headers()
-        for chunk in chunks:
-            self.wfile.write(json.dumps(chunk).encode() + separator)
+        if "buffered" in self.server.defects:
+            self.wfile.write(b"".join(lines))
+            return
+        for line in lines:
+            self.wfile.write(line)
             self.wfile.flush()
             time.sleep(0.01)
 

@@ -21,6 +21,8 @@ BEHAVE_TIMEOUT_S = 120
 MISSING_MODEL = ("features/ollama_api/errors.feature", "a request without a model")
 NDJSON = ("features/streaming/ndjson.feature", "is framed as NDJSON")
 VERSION = ("features/ollama_api/liveness.feature", "version is numeric")
+# The fake has no OpenAI endpoints, so only the native stream is timed.
+STREAMING = ("features/streaming/real_streaming.feature", "native API")
 
 
 def run_scenarios(url: str, feature: str, name: str, workdir: Path) -> dict[str, str]:
@@ -54,7 +56,7 @@ def failed(outcomes: dict[str, str]) -> dict[str, str]:
     return {name: step for name, step in outcomes.items() if step != "passed"}
 
 
-@pytest.mark.parametrize(("feature", "name"), [MISSING_MODEL, NDJSON, VERSION])
+@pytest.mark.parametrize(("feature", "name"), [MISSING_MODEL, NDJSON, VERSION, STREAMING])
 def test_the_honest_fake_passes(tmp_path: Path, feature: str, name: str) -> None:
     with fake_ollama.running() as server:
         outcomes = run_scenarios(server.url, feature, name, tmp_path)
@@ -73,6 +75,7 @@ CHUNK_STEP = "only the last chunk is marked done, with a reason and metrics"
         ("blank_lines", NDJSON, {"completion": NDJSON_STEP, "chat": NDJSON_STEP}),
         ("empty_thinking", NDJSON, {"chat": CHUNK_STEP}),
         ("old_version", VERSION, {"version": "the reported version is numeric and at least 0.6.4"}),
+        ("buffered", STREAMING, {"native": "at least half of the chunks arrived separately"}),
     ],
 )
 def test_a_defect_fails_exactly_its_scenarios_at_the_right_step(
