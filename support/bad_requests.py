@@ -22,7 +22,9 @@ def _valid(model: str) -> dict[str, Any]:
         "messages": [{"role": "user", "content": PROMPT}],
         "input": PROMPT,
         "stream": False,
+        # A request that is wrongly accepted must still end quickly, on either API.
         "options": {"num_predict": 1},
+        "max_tokens": 1,
     }
 
 
@@ -57,6 +59,17 @@ BUILDERS: dict[str, Callable[[str], bytes]] = {
     "an invalid format": _with(format="xml"),
     "an empty message list": _with(messages=[]),
     "no input": _with(input=_DROP),
+    "an invalid model name": _with(model="bad name!"),
+    "a think value that is not a level": _with(think="x"),
+    "top_logprobs out of range": _with(top_logprobs=30),
+    "an image that is not base64": _with(images=["%%%"]),
+    "an input that is not text": _with(input=1),
+    "an unknown reasoning effort": _with(reasoning_effort="x"),
+    "an unsupported encoding format": _with(encoding_format="hex"),
+    "message content that is not text": _with(messages=[{"role": "user", "content": 1.5}]),
+    "an image given by URL": _with(
+        messages=[{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://example.invalid/a.png"}}]}]
+    ),
 }
 
 

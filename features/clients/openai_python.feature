@@ -17,10 +17,10 @@ Feature: The official openai Python client
       And the openai client received a finished answer
 
       Examples:
-        | call                   |
-        | chat completions       |
+        | call                      |
+        | chat completions          |
         | streamed chat completions |
-        | completions            |
+        | completions               |
 
     @needs.embeddings
     Scenario: Embedding returns vectors

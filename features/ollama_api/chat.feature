@@ -29,9 +29,9 @@ Feature: Chatting with a model
       Then the longer conversation evaluates more prompt tokens
 
       Examples:
-        | history                   |
-        | a system message          |
-        | an earlier exchange       |
+        | history             |
+        | a system message    |
+        | an earlier exchange |
 
     Scenario: Roles are read case-insensitively
       When a client chats with the role written as "USER"

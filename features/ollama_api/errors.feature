@@ -16,40 +16,48 @@ Feature: Refusing bad requests the way Ollama does
       And the error message is "<message>"
 
       Examples: Unknown model
-        | request          | endpoint            | status | message                                               |
-        | an unknown model | POST /api/generate  | 404    | model 'no-such-model' not found                       |
-        | an unknown model | POST /api/chat      | 404    | model 'no-such-model' not found                       |
-        | an unknown model | POST /api/embed     | 404    | model "no-such-model" not found, try pulling it first |
-        | an unknown model | POST /api/embeddings| 404    | model "no-such-model" not found, try pulling it first |
-        | an unknown model | POST /api/show      | 404    | model 'no-such-model:latest' not found                |
+        | request          | endpoint             | status | message                                               |
+        | an unknown model | POST /api/generate   | 404    | model 'no-such-model' not found                       |
+        | an unknown model | POST /api/chat       | 404    | model 'no-such-model' not found                       |
+        | an unknown model | POST /api/embed      | 404    | model "no-such-model" not found, try pulling it first |
+        | an unknown model | POST /api/embeddings | 404    | model "no-such-model" not found, try pulling it first |
+        | an unknown model | POST /api/show       | 404    | model 'no-such-model:latest' not found                |
 
       Examples: Missing model
-        | request                   | endpoint             | status | message           |
+        | request                   | endpoint             | status | message            |
         | a request without a model | POST /api/generate   | 404    | model '' not found |
-        | a request without a model | POST /api/chat       | 400    | model is required |
+        | a request without a model | POST /api/chat       | 400    | model is required  |
         | a request without a model | POST /api/embed      | 404    | model '' not found |
-        | a request without a model | POST /api/embeddings | 400    | model is required |
-        | a request without a model | POST /api/show       | 400    | model is required |
+        | a request without a model | POST /api/embeddings | 400    | model is required  |
+        | a request without a model | POST /api/show       | 400    | model is required  |
 
       Examples: Missing body
-        | request       | endpoint           | status | message               |
-        | an empty body | POST /api/generate | 400    | missing request body  |
-        | an empty body | POST /api/chat     | 400    | missing request body  |
-        | an empty body | POST /api/show     | 400    | missing request body  |
+        | request       | endpoint           | status | message              |
+        | an empty body | POST /api/generate | 400    | missing request body |
+        | an empty body | POST /api/chat     | 400    | missing request body |
+        | an empty body | POST /api/show     | 400    | missing request body |
 
       Examples: Bad keep_alive
-        | request                             | endpoint           | status | message                               |
-        | a keep_alive without a unit         | POST /api/generate | 400    | time: missing unit in duration "300"  |
-        | a keep_alive that is not a duration | POST /api/chat     | 400    | time: invalid duration "abc"          |
+        | request                             | endpoint           | status | message                              |
+        | a keep_alive without a unit         | POST /api/generate | 400    | time: missing unit in duration "300" |
+        | a keep_alive that is not a duration | POST /api/chat     | 400    | time: invalid duration "abc"         |
 
       Examples: Options of the wrong type
-        | request                     | endpoint           | status | message                                    |
+        | request                     | endpoint           | status | message                                      |
         | an option of the wrong type | POST /api/generate | 500    | option "temperature" must be of type float32 |
-        | stop given as a string      | POST /api/chat     | 500    | option "stop" must be of type array        |
+        | stop given as a string      | POST /api/chat     | 500    | option "stop" must be of type array          |
+
+      Examples: Invalid values
+        | request                           | endpoint           | status | message                                                                           |
+        | an invalid model name             | POST /api/generate | 400    | invalid model name                                                                |
+        | a think value that is not a level | POST /api/generate | 400    | invalid think value: "x" (must be "high", "medium", "low", "max", true, or false) |
+        | top_logprobs out of range         | POST /api/chat     | 400    | top_logprobs must be between 0 and 20                                             |
+        | an image that is not base64       | POST /api/generate | 400    | illegal base64 data at input byte 0                                               |
+        | an input that is not text         | POST /api/embed    | 400    | invalid input type                                                                |
 
       Examples: Conflicting or invalid fields
-        | request                           | endpoint           | status | message                                                                |
-        | a raw prompt with a system prompt | POST /api/generate | 400    | raw mode does not support template, system, or context                 |
+        | request                           | endpoint           | status | message                                                                  |
+        | a raw prompt with a system prompt | POST /api/generate | 400    | raw mode does not support template, system, or context                   |
         | an invalid format                 | POST /api/chat     | 500    | invalid format: "\"xml\""; expected "json" or a valid JSON Schema object |
 
   Rule: Bodies Ollama's JSON decoder rejects get a 400 with the decoder's message
@@ -77,7 +85,7 @@ Feature: Refusing bad requests the way Ollama does
       And the response is the plain text "<body>"
 
       Examples:
-        | endpoint            | status | body                   |
-        | GET /api/show       | 405    | 405 method not allowed |
-        | POST /api/tags      | 405    | 405 method not allowed |
-        | GET /api/no-such-path | 404  | 404 page not found     |
+        | endpoint              | status | body                   |
+        | GET /api/show         | 405    | 405 method not allowed |
+        | POST /api/tags        | 405    | 405 method not allowed |
+        | GET /api/no-such-path | 404    | 404 page not found     |
