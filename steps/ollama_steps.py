@@ -515,6 +515,27 @@ def step_more_prompt_tokens(context: Context) -> None:
     )
 
 
+@when("a client chats with a conversation about twice as long as a {window:d}-token context window")
+def step_chat_overflow(context: Context, window: int) -> None:
+    """A system message and enough earlier turns to fill the window twice, with num_ctx set."""
+    # About 25 tokens per exchange with this wording, for the tokenizers of small chat models.
+    turns = [
+        message
+        for number in range(window * 2 // 25)
+        for message in (ollama.user(f"Tell me fact number {number} about the sky."), ollama.assistant("The sky is blue."))
+    ]
+    messages = [ollama.system("You answer briefly."), *turns, ollama.user(PROMPT)]
+    context.context_window = window
+    context.response = _chat(context, messages, options=ollama.options(4, num_ctx=window))
+
+
+@then("the model read no more prompt tokens than the context window holds")
+def step_prompt_fits_window(context: Context) -> None:
+    """prompt_eval_count does not exceed num_ctx."""
+    response: Exchange = context.response
+    assert_that(_prompt_tokens(response), less_than_or_equal_to(context.context_window), response.describe())
+
+
 @when('a client chats with the role written as "{role}"')
 def step_chat_role(context: Context, role: str) -> None:
     """A chat whose only message uses the role spelled as given."""

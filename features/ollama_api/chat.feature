@@ -38,6 +38,17 @@ Feature: Chatting with a model
       Then the response status is 200
       And the response is a final chat object with Ollama's fields
 
+  Rule: A conversation longer than the context window is shortened, not refused
+
+    Ollama drops the oldest messages, keeping the system message and the last one, until the
+    prompt fits `num_ctx`. Clients such as Aider rely on an answer rather than an error.
+
+    Scenario: A conversation that overflows a small context window is still answered
+      When a client chats with a conversation about twice as long as a 256-token context window
+      Then the response status is 200
+      And the response is a final chat object with Ollama's fields
+      And the model read no more prompt tokens than the context window holds
+
   Rule: Requests shaped like real clients' are accepted
 
     Scenario: A litellm-style request without a Content-Type header is answered
