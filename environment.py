@@ -56,14 +56,15 @@ def before_all(context: Context) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
-    reported = [HttpClient(url, observer=attach_exchange) for url in (context.stack.ollama_url, context.stack.openai_url)]
+    ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
+    openai_http = HttpClient(context.stack.openai_url, observer=attach_exchange)
     # Probes run outside any step, so they are kept out of the report.
-    probes = HttpClient(context.stack.ollama_url)
-    for http in (*reported, probes):
+    probe_http = HttpClient(context.stack.ollama_url)
+    for http in (ollama_http, openai_http, probe_http):
         context.add_cleanup(http.close)
-    context.ollama = OllamaClient(reported[0])
-    context.openai = OpenAIClient(reported[1])
-    context.needs = TargetNeeds(context.settings, OllamaClient(probes))
+    context.ollama = OllamaClient(ollama_http)
+    context.openai = OpenAIClient(openai_http)
+    context.needs = TargetNeeds(context.settings, OllamaClient(probe_http))
     outputs = [opener.name for opener in context.config.outputs]
     for results_dir in allure_results_dirs(context.config.format or [], outputs):
         write_environment(results_dir, context.stack.describe())
