@@ -208,7 +208,7 @@ class Gateway:
             return ({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "unload"})
         if raw and (template or system or context):
             raise bad_request("raw mode does not support template, system, or context")
-        self._check_think(body, model)
+        self._check_request_flags(body, model)
         if suffix:
             raise bad_request(f"{record.name.qualified} does not support insert")
         self._check_images(images, record)
@@ -260,7 +260,7 @@ class Gateway:
             return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
         if tools and "tools" not in record.capabilities:
             raise bad_request(f"{record.name.qualified} does not support tools")
-        self._check_think(body, model)
+        self._check_request_flags(body, model)
         for message in messages:
             self._check_images(message.get("images") or [], record)
         if not messages:
@@ -303,7 +303,10 @@ class Gateway:
                 final.update(event.metrics())
                 yield final
 
-    def _check_think(self, body: dict[str, Any], model: str) -> None:
+    def _check_request_flags(self, body: dict[str, Any], model: str) -> None:
+        top_logprobs = body.get("top_logprobs")
+        if isinstance(top_logprobs, int) and not 0 <= top_logprobs <= 20:
+            raise bad_request("top_logprobs must be between 0 and 20")
         think = body.get("think")
         if think in (None, False):
             return

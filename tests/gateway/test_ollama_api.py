@@ -203,6 +203,7 @@ def test_embed_returns_normalised_vectors_and_the_legacy_route_does_not(client: 
         ("POST", "/api/generate", {"model": "smollm2", "prompt": "x", "images": ["aGVsbG8="]}, 400, "registry.ollama.ai/library/smollm2:latest does not support vision"),
         ("POST", "/api/generate", {"model": "smollm2", "prompt": "x", "think": True}, 400, '"smollm2" does not support thinking'),
         ("POST", "/api/generate", {"model": "bad name!", "prompt": "x"}, 400, "invalid model name"),
+        ("POST", "/api/chat", {"model": "smollm2", "messages": [{"role": "user", "content": "x"}], "top_logprobs": 21}, 400, "top_logprobs must be between 0 and 20"),
     ],
 )
 def test_errors_have_ollamas_status_and_text(client: httpx.Client, method: str, path: str, body: object, status: int, error: str) -> None:
