@@ -63,8 +63,11 @@ def passed(results: Sequence[ScenarioResult]) -> bool:
     return bool(ran) and all(r.status == "passed" for r in ran)
 
 
-def _first_line(text: str, limit: int = 200) -> str:
-    line = text.splitlines()[0] if text else ""
+def _headline(message: str, limit: int = 200) -> str:
+    # Hamcrest puts the verdict ("Expected: ... but: ...") after the request and response.
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    verdict = [line for line in lines if line.startswith(("Expected:", "but:"))]
+    line = " ".join(verdict) if verdict else (lines[0] if lines else "")
     return line if len(line) <= limit else line[:limit] + "..."
 
 
@@ -91,7 +94,7 @@ def render(results: Sequence[ScenarioResult], title: str, notes: Iterable[str], 
     failures = [r for r in results if r.status in ("failed", "broken")]
     if failures:
         lines += ["", "## Failures", ""]
-        lines += [f"- {r.feature} / {r.name} ({r.status}): {_first_line(r.message)}" for r in failures]
+        lines += [f"- {r.feature} / {r.name} ({r.status}): {_headline(r.message)}" for r in failures]
     skipped = [r for r in results if r.status == "skipped"]
     if skipped:
         lines += ["", "## Skipped", ""]

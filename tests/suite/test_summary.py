@@ -21,13 +21,14 @@ def write_result(directory: Path, name: str, feature: str, status: str, **extra:
 def test_counts_reasons_and_failures_are_reported(tmp_path: Path) -> None:
     write_result(tmp_path, "a", "Chat", "passed")
     write_result(tmp_path, "b", "Chat", "skipped", skip_reason="needs a capable model")
-    write_result(tmp_path, "c", "Embeddings", "failed", message="Expected 404\nbut was 400")
+    message = "AssertionError: request: POST /api/embed {}\nresponse: 400\nExpected: <404>\n     but: was <400>\n"
+    write_result(tmp_path, "c", "Embeddings", "failed", message=message)
     results = read_results(tmp_path)
     text = render(results, "Run", ["Suites requested: all"], ["aider"])
     assert "**Verdict: FAILED** (these requested suites have no features yet and did NOT run: aider)" in text
     assert "| Chat | 1 | 0 | 0 | 1 |" in text
     assert "- Chat / b: needs a capable model" in text
-    assert "- Embeddings / c (failed): Expected 404" in text
+    assert "- Embeddings / c (failed): Expected: <404> but: was <400>" in text
     assert "- Suites requested: all" in text
 
 
