@@ -72,6 +72,20 @@ def _sampling_options(body: dict[str, Any], completions: bool) -> dict[str, Any]
     return options
 
 
+REASONING: dict[str, bool | str] = {"none": False, "minimal": "low", "low": "low", "medium": "medium", "high": "high", "max": "max", "xhigh": "max", "ultra": "max"}
+
+
+def _think(body: dict[str, Any]) -> bool | str | None:
+    """`reasoning_effort` (or `reasoning.effort`) as native `think`, mapped as Ollama maps it."""
+    reasoning = body.get("reasoning")
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else body.get("reasoning_effort")
+    if effort is None:
+        return None
+    if effort not in REASONING:
+        raise bad_request(f'invalid reasoning value: {json.dumps(effort)} (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")')
+    return REASONING[effort]
+
+
 def _format(body: dict[str, Any]) -> Any:
     response_format = body.get("response_format")
     if not isinstance(response_format, dict):
@@ -181,6 +195,7 @@ async def chat_completions(request: Request) -> Response:
     native = {
         "model": body.get("model", ""),
         "messages": _native_messages(messages),
+        "think": _think(body),
         "options": _sampling_options(body, completions=False),
         "format": _format(body),
         "tools": body.get("tools"),

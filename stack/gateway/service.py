@@ -377,12 +377,15 @@ class Gateway:
                     context: list[int] = []
                     if want_context:
                         context = prompt_tokens + await asyncio.to_thread(engine_model.tokenize, "".join(pieces))
+                    # An engine that books a one-token answer wholly to the prompt reports no decode time; the
+                    # time from the first token to the end, as seen here, is then the best measure there is.
+                    decode_seconds = event.completion_seconds or (now - (first or now))
                     yield Outcome(
                         done_reason=event.reason,
                         prompt_eval_count=event.prompt_tokens,
                         prompt_eval_duration=_ns(event.prompt_seconds),
                         eval_count=event.completion_tokens,
-                        eval_duration=_ns(event.completion_seconds),
+                        eval_duration=_ns(decode_seconds),
                         load_duration=_ns(ready - started),
                         total_duration=_ns(time.perf_counter() - started),
                         context=context,

@@ -70,6 +70,11 @@ def test_generate_streams_ndjson_with_a_final_chunk_in_nanoseconds(client: httpx
     assert all(chunk["done"] is False and "response" in chunk for chunk in chunks[:-1])
 
 
+def test_a_one_token_answer_still_reports_its_decode_time(client: httpx.Client) -> None:
+    final = client.post("/api/generate", json={"model": "smollm2", "prompt": "Hi", "stream": False, "options": {"temperature": 0, "num_predict": 1}}).json()
+    assert final["eval_count"] == 1 and final["eval_duration"] > 0
+
+
 def test_streamed_text_equals_the_non_streamed_answer(client: httpx.Client) -> None:
     body = {"model": "smollm2", "prompt": "Name a fruit.", "options": GREEDY}
     streamed = "".join(str(chunk["response"]) for chunk in ndjson(client.post("/api/generate", json=body)))

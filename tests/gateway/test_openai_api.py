@@ -74,6 +74,10 @@ def test_embeddings_in_float_and_base64(client: httpx.Client) -> None:
         ("/v1/embeddings", {"model": "smollm2"}, 400, "invalid_request_error", "invalid input"),
         ("/v1/embeddings", {"model": "smollm2", "input": "a", "encoding_format": "hex"}, 400, "invalid_request_error", "Invalid value for 'encoding_format' = hex. Supported values: ['float', 'base64']."),
         ("/v1/chat/completions", {"model": "smollm2", "messages": [{"role": "user", "content": "x"}], "temperature": "hot"}, 500, "api_error", 'option "temperature" must be of type float32'),
+        ("/v1/chat/completions", {"model": "smollm2", "messages": [{"role": "user", "content": "x"}], "reasoning_effort": "x"}, 400, "invalid_request_error",
+         'invalid reasoning value: "x" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")'),
+        ("/v1/chat/completions", {"model": "smollm2", "messages": [{"role": "user", "content": "x"}], "reasoning_effort": "high"}, 400, "invalid_request_error",
+         '"smollm2" does not support thinking'),
     ],
 )
 def test_errors_have_the_openai_shape(client: httpx.Client, path: str, body: object, status: int, kind: str, message: str) -> None:
