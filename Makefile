@@ -20,16 +20,17 @@ $(STAMP): requirements.txt stack/requirements.txt
 
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 suite: venv
-	./run-all-tests.sh all --report
+	./run-all-tests.sh --report
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
 test: venv
 	$(BIN)/python -m pytest -q
-	./run-all-tests.sh --fast all
+	$(BIN)/behave --tags="not @slow and not @benchmark"
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/mypy stack support steps environment.py
+	$(BIN)/mypy stack support steps environment.py tests
+	$(BIN)/behave --dry-run --format null
 
 ## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
 gateway: venv
