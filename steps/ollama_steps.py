@@ -571,6 +571,18 @@ def step_chat_weather_tool(context: Context) -> None:
     )
 
 
+@when("a client asks about the weather with a format that admits only a call of the weather tool")
+def step_chat_constrained_tool(context: Context) -> None:
+    """A chat whose format leaves the model no answer but a call of the offered tool."""
+    context.response = _chat(
+        context,
+        [ollama.user("What is the weather in Boston right now?")],
+        tools=[ollama.WEATHER_TOOL],
+        format=ollama.WEATHER_CALL_FORMAT,
+        options=ollama.options(48),
+    )
+
+
 @then('the answer calls "{name}" with a "{argument}" argument')
 def step_tool_called(context: Context, name: str, argument: str) -> None:
     """The message carries a call of the tool with the named argument in an object."""

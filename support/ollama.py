@@ -73,6 +73,16 @@ WEATHER_TOOL = {
     },
 }
 
+WEATHER_CALL_FORMAT = {
+    "type": "object",
+    "properties": {
+        "name": {"const": "get_weather"},
+        "arguments": {"type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]},
+    },
+    "required": ["name", "arguments"],
+}
+"""A `format` that admits nothing but a call of WEATHER_TOOL, so even a tiny model exercises the tool-call path."""
+
 
 class OllamaClient:
     """The native endpoints, each returning the recorded exchange."""

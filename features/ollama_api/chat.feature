@@ -71,6 +71,12 @@ Feature: Chatting with a model
       Then the response status is 200
       And the response is a final chat object with Ollama's fields
 
+    @needs.tools
+    Scenario: A model held to a call of the offered tool returns the call with its arguments as an object
+      When a client asks about the weather with a format that admits only a call of the weather tool
+      Then the response status is 200
+      And the answer calls "get_weather" with a "location" argument
+
     @needs.tools @needs.capable_model
     Scenario: The model calls the offered tool
       When a client asks about the weather offering a weather tool
