@@ -57,6 +57,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         added = store.ensure_bundled()
         if added:
             log.info("registered bundled models: %s", ", ".join(added))
+        if store.find(settings.default_model) is None:
+            log.warning("the default model %s is not registered in %s", settings.default_model, settings.models_dir)
         metrics.engine_up.labels(engine.name).set(1)
         metrics.build_info.labels(OLLAMA_VERSION, engine.name, engine.version()).set(1)
         await scheduler.start()

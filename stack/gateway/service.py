@@ -91,11 +91,15 @@ class Gateway:
 
     # -- models -------------------------------------------------------------------------------------------
 
+    def find(self, raw: str) -> ModelRecord | None:
+        """A model by name; `default` is the gateway's default model, as mistral.rs routes it."""
+        return self.store.find(self.settings.default_model if raw == "default" else raw)
+
     def require_model(self, raw: str) -> ModelRecord:
         """The model for an inference request: 400 for an invalid name, 404 with generate's text if unknown."""
         if parse_name(raw) is None:
             raise bad_request("invalid model name")
-        record = self.store.find(raw)
+        record = self.find(raw)
         if record is None:
             raise not_found(f"model '{raw}' not found")
         return record
@@ -444,7 +448,7 @@ class Gateway:
     def _embedding_model(self, raw: str) -> ModelRecord:
         if parse_name(raw) is None:
             raise bad_request("invalid model name")
-        record = self.store.find(raw)
+        record = self.find(raw)
         if record is None:
             raise not_found(f'model "{raw}" not found, try pulling it first')
         return record

@@ -32,7 +32,6 @@ class Settings:
     max_loaded_models: int = 0
     max_body_bytes: int = 100 * 1024 * 1024
     api_key: str | None = None
-    embedding_engine: str = "llamacpp"
 
     @property
     def loopback(self) -> bool:
@@ -75,7 +74,8 @@ def from_environment(argv: Sequence[str] | None = None, environ: Mapping[str, st
     parser.add_argument("--engine", choices=ENGINES, default=env.get("GATEWAY_ENGINE", "mistralrs"))
     parser.add_argument("--upstream-url", default=env.get("GATEWAY_UPSTREAM_URL"), help="OpenAI-compatible server for --engine openai")
     parser.add_argument("--models-dir", type=Path, default=Path(env["OLLAMA_MODELS"]) if env.get("OLLAMA_MODELS") else Settings().models_dir)
-    parser.add_argument("--default-model", default=env.get("GATEWAY_DEFAULT_MODEL", DEFAULT_MODEL))
+    parser.add_argument("--default-model", default=env.get("GATEWAY_DEFAULT_MODEL", DEFAULT_MODEL),
+                        help='the model that requests naming "default" reach, as in mistral.rs')
     args = parser.parse_args(argv)
     origins = tuple(origin.strip() for origin in env.get("OLLAMA_ORIGINS", "").split(",") if origin.strip())
     return Settings(

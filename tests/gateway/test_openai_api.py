@@ -26,6 +26,11 @@ def test_models_list_and_retrieve(client: httpx.Client) -> None:
     assert client.get("/v1/models/smollm2").json() == {**client.get("/v1/models/smollm2").json(), "id": "smollm2", "owned_by": "library", "object": "model"}
 
 
+def test_the_model_named_default_is_the_gateways_default_model(client: httpx.Client) -> None:
+    answer = client.post("/v1/chat/completions", json={"model": "default", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2}).json()
+    assert answer["model"] == "default" and answer["usage"]["completion_tokens"] == 2
+
+
 def test_chat_completion_has_usage_and_fingerprint(client: httpx.Client) -> None:
     answer = client.post("/v1/chat/completions", json={"model": "smollm2", "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 5, "temperature": 0}).json()
     assert answer["object"] == "chat.completion" and answer["id"].startswith("chatcmpl-") and answer["system_fingerprint"] == "fp_ollama"
