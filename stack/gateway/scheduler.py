@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from .durations import FOREVER
@@ -31,12 +31,10 @@ class Runner:
     record: ModelRecord
     model: LoadedModel
     slots: asyncio.Semaphore
-    load_seconds: float
     keep_alive: float
     expires_at: float = FOREVER
     active: int = 0
     num_ctx: int = 0
-    loaded_at: float = field(default_factory=time.time)
 
     @property
     def expires_at_datetime(self) -> dt.datetime:
@@ -179,7 +177,7 @@ class Scheduler:
         self.metrics.model_loads.labels(record.name.short, engine).inc()
         self.metrics.model_loaded.labels(record.name.short, engine).set(1)
         log.info("loaded %s with %s in %.2fs", record.name.short, engine, seconds)
-        runner = Runner(record, model, asyncio.Semaphore(self.parallel), seconds, self.default_keep_alive)
+        runner = Runner(record, model, asyncio.Semaphore(self.parallel), self.default_keep_alive)
         self.runners[record.manifest_digest] = runner
         return runner
 

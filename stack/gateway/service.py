@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import datetime as dt
+import json
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -201,8 +202,11 @@ class Gateway:
         context = typed(body, "GenerateRequest", "context", "[]int")
         raw = bool(typed(body, "GenerateRequest", "raw", "bool"))
         images = typed(body, "GenerateRequest", "images", "[]string") or []
-        keep_alive = parse_keep_alive(body.get("keep_alive", (body.get("options") or {}).get("keep_alive") if isinstance(body.get("options"), dict) else None))
         options = check_options(body.get("options"))
+        # litellm's /api/generate puts keep_alive inside options.
+        raw_options = body.get("options")
+        nested_keep_alive = raw_options.get("keep_alive") if isinstance(raw_options, dict) else None
+        keep_alive = parse_keep_alive(body.get("keep_alive", nested_keep_alive))
         json_schema = parse_format(body.get("format"))
         if not model:
             raise not_found("model '' not found")
@@ -403,7 +407,7 @@ class Gateway:
         model = typed(body, "EmbedRequest", "model", "string") or ""
         value = body.get("input")
         keep_alive = parse_keep_alive(body.get("keep_alive"))
-        check_options(body.get("options"))
+        options = check_options(body.get("options"))
         truncate = body.get("truncate", True) is not False
         dimensions = body.get("dimensions")
         if value is None or value == "" or value == []:
@@ -421,7 +425,7 @@ class Gateway:
             ready = time.perf_counter()
             if not inputs:
                 return {"model": model, "embeddings": []}
-            num_ctx = resolve_num_ctx(check_options(body.get("options")), record.parameters, self.settings.context_length, record.context_length)
+            num_ctx = resolve_num_ctx(options, record.parameters, self.settings.context_length, record.context_length)
             fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, num_ctx, truncate) for text in inputs]
             vectors, count = await _embed(slot.runner.model, fitted)
         vectors = [_normalise(vector) for vector in vectors]
@@ -509,6 +513,4 @@ def _parameter_lines(parameters: dict[str, Any]) -> str:
 
 
 def _go_quote(value: object) -> str:
-    import json
-
     return json.dumps(value) if isinstance(value, str) else str(value)

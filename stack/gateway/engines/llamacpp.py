@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -54,8 +55,6 @@ class LlamaCppModel:
     def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
         grammar = None
         if sampling.json_schema is not None:
-            import json
-
             from llama_cpp import LlamaGrammar
 
             grammar = LlamaGrammar.from_json_schema(json.dumps(sampling.json_schema), verbose=False)
