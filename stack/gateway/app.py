@@ -42,7 +42,7 @@ def origin_pattern(origins: tuple[str, ...]) -> str:
 def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     if not settings.loopback and not settings.api_key:
         raise SystemExit("refusing to listen beyond loopback without GATEWAY_API_KEY; set it or bind to 127.0.0.1")
-    engine = engine or create_engine(settings.engine, settings.upstream_url)
+    engine = engine or create_engine(settings.engine, settings.upstream_url, settings.load_timeout)
     metrics = Metrics()
     store = ModelStore(settings.models_dir)
     scheduler = Scheduler(

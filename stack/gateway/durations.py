@@ -17,7 +17,7 @@ def parse_go_duration(text: str) -> float:
     """Seconds in a Go duration string such as `5m`, `1h30m`, `-1s` or `0`; ValueError names Go's complaint."""
     original = text
     sign = 1.0
-    if text[:1] in "+-":
+    if text and text[0] in "+-":
         sign = -1.0 if text[0] == "-" else 1.0
         text = text[1:]
     if text == "0":
@@ -61,3 +61,9 @@ def parse_keep_alive_env(value: str) -> float:
     except ValueError:
         seconds = parse_go_duration(value)
     return FOREVER if seconds < 0 else seconds
+
+
+def parse_load_timeout_env(value: str) -> float:
+    """OLLAMA_LOAD_TIMEOUT: a duration or seconds; 0 or negative means no limit, given here as 0."""
+    seconds = parse_keep_alive_env(value)
+    return 0.0 if seconds <= 0 or seconds == FOREVER else seconds

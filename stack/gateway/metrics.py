@@ -45,5 +45,6 @@ class Metrics:
         self.model_load_seconds = Histogram("gateway_model_load_seconds", "Time to load a model.", ["model", "engine"], buckets=LOAD_BUCKETS, registry=r)
         self.model_loads = Counter("gateway_model_loads", "Model loads.", ["model", "engine"], registry=r)
         self.model_unloads = Counter("gateway_model_unloads", "Model unloads, by reason.", ["model", "engine", "reason"], registry=r)
+        self.model_load_failures = Counter("gateway_model_load_failures", "Model loads that failed: the runner exited or stalled while loading.", ["model", "engine"], registry=r)
         self.engine_up = Gauge("gateway_engine_up", "1 when the engine can serve, 0 after it failed.", ["engine"], registry=r)
         self.build_info = Gauge("gateway_build_info", "Versions of the gateway, the Ollama API it follows and its engine.", ["version", "engine", "engine_version"], registry=r)

@@ -77,10 +77,50 @@ def parse_format(value: object) -> dict[str, Any] | None:
         return None
     if value == "json":
         return {"type": "object"}
-    if isinstance(value, dict):
+    if isinstance(value, dict) and _is_schema(value):
         return value
-    quoted = json.dumps(json.dumps(value))
+    quoted = json.dumps(json.dumps(value, separators=(",", ":")))
     raise GatewayError(500, f'invalid format: {quoted}; expected "json" or a valid JSON Schema object')
+
+
+JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = ("additionalProperties", "additionalItems", "unevaluatedProperties", "contains", "not", "if", "then", "else",
+                  "propertyNames")
+_NUMBERS = ("minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minimum", "maximum",
+            "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _is_schema(schema: object) -> bool:
+    """Whether a JSON schema is well formed where a grammar compiler reads it, so a bad one never reaches the engine."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not kinds or not all(isinstance(item, str) and item in JSON_TYPES for item in kinds):
+            return False
+    if any(key in schema and not (isinstance(schema[key], dict) and all(map(_is_schema, schema[key].values())))
+           for key in _SCHEMA_MAPS):
+        return False
+    if any(key in schema and not (isinstance(schema[key], list) and all(map(_is_schema, schema[key]))) for key in _SCHEMA_LISTS):
+        return False
+    if any(key in schema and not _is_schema(schema[key]) for key in _SCHEMA_VALUES):
+        return False
+    items = schema.get("items", True)
+    if not (_is_schema(items) or (isinstance(items, list) and all(map(_is_schema, items)))):
+        return False
+    required = schema.get("required", [])
+    if not (isinstance(required, list) and all(isinstance(item, str) for item in required)):
+        return False
+    if "enum" in schema and not isinstance(schema["enum"], list):
+        return False
+    if "$ref" in schema and not isinstance(schema["$ref"], str):
+        return False
+    return all(isinstance(schema[key], (int, float)) and not isinstance(schema[key], bool) for key in _NUMBERS if key in schema)
 
 
 def sampling_for(options: dict[str, Any], num_ctx: int, prompt_tokens: int, json_schema: dict[str, Any] | None) -> Sampling:

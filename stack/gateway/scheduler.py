@@ -1,4 +1,7 @@
-"""The scheduler: loads models, hands out per-model slots, bounds the queue and unloads on keep_alive expiry."""
+"""The scheduler: loads models, hands out per-model slots, bounds the queue and unloads on keep_alive expiry.
+
+Each loaded model is a runner process; one that dies on its own is dropped at once, and the next request loads it again.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .durations import FOREVER
-from .engines import Engine, LoadedModel, ModelFile
+from .engines import Engine, ModelFile, ServedModel
 from .errors import SERVER_BUSY, GatewayError
 from .metrics import Metrics
 from .store import ModelRecord
@@ -29,12 +32,13 @@ class Runner:
     """A loaded model and its slots."""
 
     record: ModelRecord
-    model: LoadedModel
+    model: ServedModel
     slots: asyncio.Semaphore
     keep_alive: float
     expires_at: float = FOREVER
     active: int = 0
     num_ctx: int = 0
+    watcher: asyncio.Task[None] | None = None
 
     @property
     def expires_at_datetime(self) -> dt.datetime:
@@ -93,7 +97,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         for key in list(self.runners):
-            await self.unload(key, reason="shutdown")
+            await self.unload(key, reason="shutdown", force=True)
 
     @contextlib.asynccontextmanager
     async def slot(self, record: ModelRecord, keep_alive: float | None) -> AsyncIterator[Slot]:
@@ -164,22 +168,39 @@ class Scheduler:
     async def _load(self, record: ModelRecord) -> Runner:
         await self._make_room()
         engine = self.engine.name
+        name = record.name.short
         started = time.perf_counter()
-        model_file = ModelFile(record.gguf_path, record.name.short, record.context_length)
+        model_file = ModelFile(record.gguf_path, name, record.context_length)
         try:
-            model = await asyncio.to_thread(self.engine.load, model_file)
-        except Exception:
+            model = await self.engine.load(model_file)
+        except Exception as error:
             self.metrics.engine_up.labels(engine).set(0)
+            self.metrics.model_load_failures.labels(name, engine).inc()
+            log.error("could not load %s with %s: %s", name, engine, error)
             raise
         seconds = time.perf_counter() - started
         self.metrics.engine_up.labels(engine).set(1)
-        self.metrics.model_load_seconds.labels(record.name.short, engine).observe(seconds)
-        self.metrics.model_loads.labels(record.name.short, engine).inc()
-        self.metrics.model_loaded.labels(record.name.short, engine).set(1)
-        log.info("loaded %s with %s in %.2fs", record.name.short, engine, seconds)
+        self.metrics.model_load_seconds.labels(name, engine).observe(seconds)
+        self.metrics.model_loads.labels(name, engine).inc()
+        self.metrics.model_loaded.labels(name, engine).set(1)
+        log.info("loaded %s with %s in %.2fs", name, engine, seconds)
         runner = Runner(record, model, asyncio.Semaphore(self.parallel), self.default_keep_alive)
         self.runners[record.manifest_digest] = runner
+        runner.watcher = asyncio.create_task(self._watch(runner))
         return runner
+
+    async def _watch(self, runner: Runner) -> None:
+        """Drop a runner that ends while still loaded: it crashed or was killed, busy or idle."""
+        how = await runner.model.wait_exit()
+        key = runner.record.manifest_digest
+        if self.runners.get(key) is not runner:
+            return
+        del self.runners[key]
+        name, engine = runner.record.name.short, self.engine.name
+        log.error("the runner for %s stopped unexpectedly (%s); its requests fail, the next one loads it again", name, how)
+        self.metrics.engine_up.labels(engine).set(0)
+        self.metrics.model_loaded.labels(name, engine).set(0)
+        self.metrics.model_unloads.labels(name, engine, "crashed").inc()
 
     async def _make_room(self) -> None:
         while len(self.runners) >= self.max_loaded:
@@ -190,13 +211,15 @@ class Scheduler:
             oldest = min(idle, key=lambda runner: runner.expires_at)
             await self.unload(oldest.record.manifest_digest, reason="evicted")
 
-    async def unload(self, key: str, reason: str = "request") -> bool:
-        """Unload a model now if nothing is running on it; False when it was not loaded."""
+    async def unload(self, key: str, reason: str = "request", force: bool = False) -> bool:
+        """Unload a model now if nothing is running on it (or, when forced, whatever runs); False when it was not loaded."""
         runner = self.runners.get(key)
-        if runner is None or runner.active:
+        if runner is None or (runner.active and not force):
             return False
         del self.runners[key]
-        await asyncio.to_thread(runner.model.close)
+        if runner.watcher is not None:
+            runner.watcher.cancel()
+        runner.model.close()
         name, engine = runner.record.name.short, self.engine.name
         self.metrics.model_loaded.labels(name, engine).set(0)
         self.metrics.model_unloads.labels(name, engine, reason).inc()

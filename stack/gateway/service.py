@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .durations import parse_keep_alive
-from .engines import EngineUnavailable, Finish, LoadedModel, Piece
+from .engines import EngineUnavailable, Finish, LoadedModel, Piece, RunnerFailure
 from .errors import GatewayError, bad_request, not_found
 from .metrics import Metrics
 from .names import parse_name
@@ -426,8 +426,12 @@ class Gateway:
             if not inputs:
                 return {"model": model, "embeddings": []}
             num_ctx = resolve_num_ctx(options, record.parameters, self.settings.context_length, record.context_length)
-            fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, num_ctx, truncate) for text in inputs]
-            vectors, count = await _embed(slot.runner.model, fitted)
+            try:
+                fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, num_ctx, truncate) for text in inputs]
+                vectors, count = await _embed(slot.runner.model, fitted)
+            except RunnerFailure as failure:
+                # /api/embed answers a failure that carries no status of the runner's own with 400, as Ollama does.
+                raise bad_request(failure.message) from None
         vectors = [_normalise(vector) for vector in vectors]
         if isinstance(dimensions, int) and 0 < dimensions < len(vectors[0]):
             vectors = [_normalise(vector[:dimensions]) for vector in vectors]

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .durations import parse_keep_alive_env
+from .durations import parse_keep_alive_env, parse_load_timeout_env
 
 DEFAULT_MODEL = "smollm2:135m"
 DEFAULT_PORT = 11434
@@ -32,6 +32,8 @@ class Settings:
     max_loaded_models: int = 0
     max_body_bytes: int = 100 * 1024 * 1024
     api_key: str | None = None
+    load_timeout: float = 300.0
+    """OLLAMA_LOAD_TIMEOUT: how long a loading runner may stay silent; 0 for no limit."""
 
     @property
     def loopback(self) -> bool:
@@ -93,4 +95,5 @@ def from_environment(argv: Sequence[str] | None = None, environ: Mapping[str, st
         max_loaded_models=int(env.get("OLLAMA_MAX_LOADED_MODELS", "0") or 0),
         max_body_bytes=int(env.get("GATEWAY_MAX_BODY_BYTES", str(Settings.max_body_bytes))),
         api_key=env.get("GATEWAY_API_KEY") or None,
+        load_timeout=parse_load_timeout_env(env.get("OLLAMA_LOAD_TIMEOUT") or "5m"),
     )

@@ -1,4 +1,4 @@
-"""Inference engines behind one interface: mistral.rs in-process, llama.cpp in-process, an OpenAI upstream."""
+"""Inference engines behind one interface, each model in a runner process: mistral.rs, llama.cpp, an OpenAI upstream."""
 
 from __future__ import annotations
 
@@ -6,29 +6,21 @@ from .base import (
     Engine,
     EngineUnavailable,
     Finish,
+    InvalidInput,
     LoadedModel,
     ModelFile,
     Piece,
     Sampling,
+    ServedModel,
 )
+from .process import RunnerEngine, RunnerFailure
 
-__all__ = ["Engine", "EngineUnavailable", "Finish", "LoadedModel", "ModelFile", "Piece", "Sampling", "create_engine"]
+__all__ = [
+    "Engine", "EngineUnavailable", "Finish", "InvalidInput", "LoadedModel", "ModelFile", "Piece", "RunnerEngine",
+    "RunnerFailure", "Sampling", "ServedModel", "create_engine",
+]
 
 
-def create_engine(name: str, upstream_url: str | None = None) -> Engine:
-    """The engine called `name`; imports are deferred so a missing optional engine does not break the others."""
-    if name == "mistralrs":
-        from .mistralrs import MistralRsEngine
-
-        return MistralRsEngine()
-    if name == "llamacpp":
-        from .llamacpp import LlamaCppEngine
-
-        return LlamaCppEngine()
-    if name == "openai":
-        from .upstream import UpstreamEngine
-
-        if not upstream_url:
-            raise EngineUnavailable("--engine openai needs --upstream-url")
-        return UpstreamEngine(upstream_url)
-    raise EngineUnavailable(f"unknown engine {name!r}")
+def create_engine(name: str, upstream_url: str | None = None, load_timeout: float = 300.0) -> Engine:
+    """The engine called `name`, whose models each run in a runner process of their own."""
+    return RunnerEngine(name, upstream_url, load_timeout)

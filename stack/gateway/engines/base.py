@@ -1,4 +1,8 @@
-"""The engine interface: load a GGUF model, then generate from an already-rendered prompt."""
+"""The engine interface: load a GGUF model, then generate from an already-rendered prompt.
+
+Two sides: an `InProcessEngine` (mistral.rs, llama.cpp, an upstream) runs only inside a runner process; the
+gateway's scheduler drives an `Engine`, whose models are runner processes speaking for one of those.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from typing import Any, Protocol
 
 class EngineUnavailable(RuntimeError):
     """The engine or one of its capabilities cannot be used here."""
+
+
+class InvalidInput(ValueError):
+    """The engine cannot take this input; the client gets a 400 with this text, checked before the engine runs."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +84,30 @@ class LoadedModel(Protocol):
     def close(self) -> None: ...
 
 
-class Engine(Protocol):
+class ServedModel(LoadedModel, Protocol):
+    """A loaded model as the gateway holds it: in a process that may die on its own."""
+
+    async def wait_exit(self) -> str:
+        """Returns, with the exit status in words, once the model's process has ended for whatever reason."""
+        ...
+
+
+class InProcessEngine(Protocol):
     name: str
     max_parallel: int
     """How many generations the engine can run at once without failing."""
 
+    def load(self, model: ModelFile) -> LoadedModel:
+        """Load the model in this process; blocking."""
+        ...
+
+
+class Engine(Protocol):
+    name: str
+    max_parallel: int
+
     def version(self) -> str: ...
 
-    def load(self, model: ModelFile) -> LoadedModel:
-        """Load the model; blocking, called off the event loop."""
+    async def load(self, model: ModelFile) -> ServedModel:
+        """Start the model, returning once it can serve; a failure carries Ollama's status and text."""
         ...

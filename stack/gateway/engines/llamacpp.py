@@ -6,11 +6,10 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
+from .base import EngineUnavailable, Finish, InvalidInput, ModelFile, Piece, Sampling
 
 DEFAULT_CONTEXT = 8192
 """The context llama.cpp allocates; requests are truncated to their own num_ctx before they reach it."""
@@ -28,9 +27,6 @@ class LlamaCppEngine:
     name = "llamacpp"
     max_parallel = 1
     """One llama.cpp context decodes one sequence at a time in llama-cpp-python."""
-
-    def version(self) -> str:
-        return metadata.version("llama_cpp_python")
 
     def load(self, model: ModelFile) -> LlamaCppModel:
         return LlamaCppModel(model)
@@ -136,6 +132,9 @@ class LlamaCppEmbedder:
         with self._lock:
             if self._llama is None:
                 self._llama = _llama(self._path, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=DEFAULT_CONTEXT)
+            # A text with no tokens (no BOS on this vocabulary) makes llama_decode fail and corrupts the heap of a batch.
+            if any(not self._llama.tokenize(text.encode()) for text in texts):
+                raise InvalidInput("Input content cannot be empty")
             vectors, count = self._llama.embed(texts, normalize=False, truncate=True, return_count=True)
         return [list(map(float, vector)) for vector in vectors], int(count)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,9 +19,6 @@ class MistralRsEngine:
     name = "mistralrs"
     max_parallel = 1
     """mistral.rs 0.9.5 crashes on CPU GGUF with two or more concurrent sequences; one at a time is stable."""
-
-    def version(self) -> str:
-        return metadata.version("mistralrs")
 
     def load(self, model: ModelFile) -> MistralRsModel:
         return MistralRsModel(model)

@@ -24,9 +24,6 @@ class UpstreamEngine:
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
 
-    def version(self) -> str:
-        return f"upstream {self.base_url}"
-
     def load(self, model: ModelFile) -> UpstreamModel:
         return UpstreamModel(self.base_url, model)
 

@@ -1,0 +1,254 @@
+"""Runner processes as the gateway sees them: one started per loaded model, spoken to over its socket, watched.
+
+The gateway never runs engine code itself. A runner that crashes, is killed or cannot load costs only the requests
+it was serving; they end with Ollama's status and text (Ollama names its runner `llama-server` in them, and clients
+match on those words), and the next request starts the model again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..errors import GatewayError
+from . import wire
+from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
+
+log = logging.getLogger("stack.gateway.runner")
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
+"""The directory holding the `stack` package, so a runner imports the same code as its gateway."""
+
+RUNNER_STOPPED = (
+    "model runner has unexpectedly stopped, this may be due to resource limitations or an internal error, "
+    "check ollama server logs for details"
+)
+RUNNER_BROKE = "an error was encountered while running the model: unexpected EOF"
+ERROR_MARKERS = ("error:", "Error:", "panic:", "fatal error:", "GGML_ASSERT", "error loading model", "malloc(", "free(",
+                 "double free", "Fatal Python error", "Segmentation fault")
+"""Ollama's prefixes of a runner's error lines, and glibc's and CPython's words for a dying process."""
+LAST_ERROR_BYTES = 8192
+
+
+class RunnerFailure(GatewayError):
+    """A runner that died or could not start: a 500 from the scheduler, which /api/embed reports as its 400."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(500, message)
+
+
+@dataclass(frozen=True)
+class EngineKind:
+    name: str
+    distribution: str | None
+    max_parallel: int
+
+
+KINDS = {
+    # mistral.rs 0.9.5 crashes on CPU GGUF with two or more concurrent sequences; one at a time is stable.
+    "mistralrs": EngineKind("mistralrs", "mistralrs", 1),
+    # One llama.cpp context decodes one sequence at a time in llama-cpp-python.
+    "llamacpp": EngineKind("llamacpp", "llama_cpp_python", 1),
+    # An upstream schedules its own batch; the gateway still bounds what it sends at once.
+    "openai": EngineKind("openai", None, 4),
+}
+
+
+def terminated(returncode: int, last_error: str) -> str:
+    """The exit in Go's words: `exit status 1`, `signal: killed`; with the runner's last error line after it."""
+    if returncode < 0:
+        name = signal.strsignal(-returncode) or f"signal {-returncode}"
+        how = f"signal: {name[:1].lower()}{name[1:]}"
+    else:
+        how = f"exit status {returncode}"
+    return f"{how}: {last_error}" if last_error else how
+
+
+class ErrorTail:
+    """A runner's stderr, passed on to the gateway's log, keeping its error lines as Ollama's StatusWriter does."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.last_error = ""
+        self.last_activity = time.monotonic()
+
+    async def follow(self, stream: asyncio.StreamReader) -> None:
+        while line := await stream.readline():
+            self.last_activity = time.monotonic()
+            text = line.decode(errors="replace").rstrip()
+            log.info("%s: %s", self.label, text)
+            starts = [text.find(marker) for marker in ERROR_MARKERS if marker in text]
+            if starts:
+                kept = f"{self.last_error}\n{text[min(starts):]}" if self.last_error else text[min(starts):]
+                self.last_error = kept[-LAST_ERROR_BYTES:].split("\n", 1)[-1] if len(kept) > LAST_ERROR_BYTES else kept
+
+
+class RunnerEngine:
+    """Starts each model in a runner process of the given engine kind."""
+
+    def __init__(self, kind: str, upstream_url: str | None = None, load_timeout: float = 300.0) -> None:
+        if kind not in KINDS:
+            raise EngineUnavailable(f"unknown engine {kind!r}")
+        if kind == "openai" and not upstream_url:
+            raise EngineUnavailable("--engine openai needs --upstream-url")
+        self.kind = KINDS[kind]
+        self.name = kind
+        self.max_parallel = self.kind.max_parallel
+        self.upstream_url = upstream_url
+        self.load_timeout = load_timeout
+
+    def version(self) -> str:
+        if self.kind.distribution is None:
+            return f"upstream {self.upstream_url}"
+        try:
+            return metadata.version(self.kind.distribution)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    async def load(self, model: ModelFile) -> RunnerModel:
+        directory = Path(tempfile.mkdtemp(prefix="gateway-runner-"))
+        socket_path = directory / "socket"
+        command = [
+            sys.executable, "-m", "stack.gateway.engines.runner",
+            "--engine", self.name, "--model", str(model.path), "--name", model.upstream_name,
+            "--context-length", str(model.context_length), "--socket", str(socket_path),
+            "--max-parallel", str(self.max_parallel),
+        ]
+        if self.upstream_url:
+            command += ["--upstream-url", self.upstream_url]
+        path = os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))
+        process = await asyncio.create_subprocess_exec(
+            *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        tail = ErrorTail(f"{model.upstream_name}[{process.pid}]")
+        reader = asyncio.create_task(tail.follow(_stream(process.stderr)))
+        try:
+            facts = await self._wait_ready(process, tail, reader)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return RunnerModel(process, socket_path, tail, reader, facts)
+
+    async def _wait_ready(self, process: asyncio.subprocess.Process, tail: ErrorTail, reader: asyncio.Task[None]) -> dict[str, Any]:
+        """The runner's facts line; Ollama's texts for a runner that exits or stalls while loading."""
+        stdout = _stream(process.stdout)
+        while True:
+            idle = time.monotonic() - tail.last_activity
+            if self.load_timeout > 0 and idle > self.load_timeout:
+                raise RunnerFailure(f"timed out waiting for llama-server to start - {tail.last_error}")
+            try:
+                line = await asyncio.wait_for(stdout.readline(), timeout=1.0)
+            except TimeoutError:
+                continue
+            if line:
+                facts: dict[str, Any] = json.loads(line)
+                return facts
+            returncode = await process.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(reader), timeout=2.0)
+            raise RunnerFailure(f"llama-server process has terminated: {terminated(returncode, tail.last_error)}")
+
+
+def _stream(stream: asyncio.StreamReader | None) -> asyncio.StreamReader:
+    assert stream is not None, "the runner's pipes are opened by load()"
+    return stream
+
+
+class RunnerModel:
+    """A model loaded in a runner process; its blocking calls run on the gateway's worker threads."""
+
+    def __init__(self, process: asyncio.subprocess.Process, socket_path: Path, tail: ErrorTail, reader: asyncio.Task[None],
+                 facts: dict[str, Any]) -> None:
+        self._process = process
+        self._socket_path = socket_path
+        self._tail = tail
+        self._reader = reader
+        self.pid = process.pid
+        self.context_length = int(facts["context_length"])
+        self.size_bytes = int(facts["size_bytes"])
+
+    def _connect(self, request: dict[str, Any]) -> socket.socket:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            connection.connect(str(self._socket_path))
+            connection.sendall(wire.encode(request))
+        except OSError:
+            connection.close()
+            raise RunnerFailure(RUNNER_STOPPED) from None
+        return connection
+
+    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._connect(request) as connection, connection.makefile("rb") as lines:
+            try:
+                line = lines.readline()
+            except OSError:
+                line = b""
+        if not line:
+            raise RunnerFailure(RUNNER_BROKE)
+        return _checked(wire.decode(line))
+
+    def tokenize(self, text: str) -> list[int]:
+        return [int(token) for token in self._call({"op": "tokenize", "text": text})["tokens"]]
+
+    def detokenize(self, tokens: list[int]) -> str:
+        return str(self._call({"op": "detokenize", "tokens": tokens})["text"])
+
+    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
+        answer = self._call({"op": "embed", "texts": texts})
+        return answer["vectors"], int(answer["count"])
+
+    def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
+        """Events as the runner sends them; closing the iterator closes the connection, which cancels the generation."""
+        connection = self._connect({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)})
+        try:
+            with connection.makefile("rb") as lines:
+                for line in lines:
+                    message = wire.decode(line)
+                    event = wire.event_from_wire(message)
+                    if event is None:
+                        _checked(message)
+                        continue
+                    yield event
+                    if isinstance(event, Finish):
+                        return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        raise RunnerFailure(RUNNER_BROKE)
+
+    async def wait_exit(self) -> str:
+        returncode = await self._process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._reader), timeout=2.0)
+        shutil.rmtree(self._socket_path.parent, ignore_errors=True)
+        return terminated(returncode, self._tail.last_error)
+
+    def close(self) -> None:
+        """Stop the runner at once, as Ollama stops llama-server: a model has nothing to save."""
+        with contextlib.suppress(ProcessLookupError):
+            self._process.kill()
+        shutil.rmtree(self._socket_path.parent, ignore_errors=True)
+
+
+def _checked(message: dict[str, Any]) -> dict[str, Any]:
+    if "error" in message:
+        raise GatewayError(int(message.get("status", 500)), str(message["error"]))
+    return message
