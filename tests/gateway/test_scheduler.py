@@ -50,6 +50,10 @@ class SleepyModel:
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
         return [[1.0] for _ in texts], len(texts)
 
+    async def wait_exit(self) -> str:
+        await asyncio.Event().wait()
+        return "never"
+
     def close(self) -> None:
         pass
 
@@ -64,7 +68,7 @@ class SleepyEngine:
     def version(self) -> str:
         return "0"
 
-    def load(self, model: ModelFile) -> SleepyModel:
+    async def load(self, model: ModelFile) -> SleepyModel:
         return self.model
 
 

@@ -1,0 +1,159 @@
+"""Runner processes: each loaded model in a process of its own, so a crash costs only that runner's requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stack.gateway.engines.process import ErrorTail, terminated
+from stack.gateway.errors import GatewayError
+from stack.gateway.options import parse_format
+from support import runners
+
+from .conftest import GatewayProcess
+
+BROKE = "an error was encountered while running the model: unexpected EOF"
+
+
+def test_exits_are_described_in_gos_words() -> None:
+    assert terminated(1, "") == "exit status 1"
+    assert terminated(1, "error loading model: unknown architecture") == "exit status 1: error loading model: unknown architecture"
+    assert terminated(-signal.SIGKILL, "") == "signal: killed"
+    assert terminated(-signal.SIGSEGV, "") == "signal: segmentation fault"
+
+
+def test_the_error_tail_keeps_only_error_lines_from_their_marker_on() -> None:
+    async def follow(text: bytes) -> str:
+        stream = asyncio.StreamReader()
+        stream.feed_data(text)
+        stream.feed_eof()
+        tail = ErrorTail("test")
+        await tail.follow(stream)
+        return tail.last_error
+
+    text = b"loading tensors\nllama_model_load: error: unknown architecture 'x'\ndone\nmalloc(): invalid next size (unsorted)\n"
+    assert asyncio.run(follow(text)) == "error: unknown architecture 'x'\nmalloc(): invalid next size (unsorted)"
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": 5},
+    {"type": "objectx"},
+    {"type": "object", "required": "a"},
+    {"type": "array", "items": 3},
+    {"anyOf": {"type": "string"}},
+    {"type": "string", "maxLength": "ten"},
+])
+def test_a_schema_no_grammar_compiler_could_take_is_ollamas_invalid_format(schema: dict[str, object]) -> None:
+    with pytest.raises(GatewayError) as raised:
+        parse_format(schema)
+    assert raised.value.status == 500
+    assert raised.value.message.startswith("invalid format: ") and raised.value.message.endswith('expected "json" or a valid JSON Schema object')
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "object", "properties": {"name": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["name"]},
+    {"type": ["string", "null"]},
+    {"anyOf": [{"type": "integer"}, {"enum": ["a", "b"]}]},
+    {"$defs": {"a": {"type": "string"}}, "$ref": "#/$defs/a"},
+    {"type": "object", "additionalProperties": False},
+])
+def test_well_formed_schemas_reach_the_engine(schema: dict[str, object]) -> None:
+    assert parse_format(schema) == schema
+
+
+def runner_pids(gateway: GatewayProcess) -> list[int]:
+    return [runner.pid for runner in runners.runner_processes(gateway.process.pid)]
+
+
+def loaded(client: httpx.Client) -> list[str]:
+    return [model["name"] for model in client.get("/api/ps").json()["models"]]
+
+
+def answer(client: httpx.Client) -> dict[str, object]:
+    response = client.post("/api/generate", json={"model": "smollm2", "prompt": "Name a colour.", "stream": False,
+                                                   "options": {"temperature": 0, "num_predict": 4}})
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+@pytest.fixture(scope="module", params=["mistralrs", "llamacpp"])
+def engine_gateway(request: pytest.FixtureRequest, models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    process = GatewayProcess(models_dir, tmp_path_factory.mktemp("logs") / f"{request.param}.log", "--engine", request.param)
+    yield process
+    process.stop()
+
+
+@pytest.mark.slow
+def test_a_runner_killed_mid_stream_fails_only_that_stream(engine_gateway: GatewayProcess) -> None:
+    with httpx.Client(base_url=engine_gateway.url, timeout=120) as client:
+        reference = answer(client)
+        lines: list[dict[str, object]] = []
+        with client.stream("POST", "/api/generate", json={"model": "smollm2", "prompt": "Tell a long story.", "options": {"num_predict": 4000}}) as stream:
+            for line in stream.iter_lines():
+                lines.append(json.loads(line))
+                if len(lines) == 3:
+                    [pid] = runner_pids(engine_gateway)
+                    os.kill(pid, signal.SIGKILL)
+        assert lines[-1] == {"error": BROKE}
+        assert not any(line.get("done") for line in lines)
+        assert loaded(client) == []
+        assert answer(client)["response"] == reference["response"]
+        assert engine_gateway.process.poll() is None
+
+
+@pytest.mark.slow
+def test_a_runner_killed_while_idle_leaves_ps_at_once(engine_gateway: GatewayProcess) -> None:
+    with httpx.Client(base_url=engine_gateway.url, timeout=120) as client:
+        answer(client)
+        [pid] = runner_pids(engine_gateway)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 2
+        while loaded(client) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert loaded(client) == []
+        assert 'reason="crashed"}' in client.get("/metrics").text
+        answer(client)
+        assert len(runner_pids(engine_gateway)) == 1
+
+
+@pytest.mark.slow
+def test_a_model_no_runner_can_load_is_ollamas_load_failure(engine_gateway: GatewayProcess, models_dir: Path, tmp_path: Path) -> None:
+    from stack.gateway.store import ModelStore
+
+    store = ModelStore(models_dir)
+    source = store.find("smollm2")
+    assert source is not None
+    broken = runners.unloadable_copy(source.gguf_path, tmp_path / "broken.gguf")
+    store.register(broken, ["broken:latest"], "{{ messages[-1].content }}", {})
+    with httpx.Client(base_url=engine_gateway.url, timeout=120) as client:
+        response = client.post("/api/generate", json={"model": "broken", "prompt": "hi", "stream": False})
+        assert response.status_code == 500
+        assert response.json()["error"].startswith("llama-server process has terminated: exit status 1: error loading model:")
+        assert "gateway_model_load_failures_total{" in client.get("/metrics").text
+        answer(client)
+
+
+@pytest.mark.slow
+def test_runners_never_outlive_a_killed_gateway(models_dir: Path, tmp_path: Path) -> None:
+    gateway = GatewayProcess(models_dir, tmp_path / "gateway.log")
+    try:
+        with httpx.Client(base_url=gateway.url, timeout=120) as client:
+            answer(client)
+        [pid] = runner_pids(gateway)
+        gateway.process.send_signal(signal.SIGKILL)
+        gateway.process.wait()
+        deadline = time.monotonic() + 5
+        while runners.is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not runners.is_running(pid), "the runner outlived its gateway"
+    finally:
+        gateway.stop()
