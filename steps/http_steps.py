@@ -97,6 +97,14 @@ def step_error_message(context: Context, message: str) -> None:
     assert_that(body["error"], equal_to(message), response.describe())
 
 
+@then('the error message starts with "{prefix}"')
+def step_error_message_prefix(context: Context, prefix: str) -> None:
+    """The JSON error's message begins with the given text (the rest may quote the request as sent)."""
+    response: Exchange = context.response
+    assert_that(shape_problems(response.json(), ERROR), empty(), response.describe())
+    assert_that(response.json()["error"], starts_with(prefix), response.describe())
+
+
 @then("the response carries an error message")
 def step_some_error_message(context: Context) -> None:
     """The body is Ollama's error object with a non-empty message."""

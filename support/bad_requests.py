@@ -67,6 +67,13 @@ BUILDERS: dict[str, Callable[[str], bytes]] = {
     "an unknown reasoning effort": _with(reasoning_effort="x"),
     "an unsupported encoding format": _with(encoding_format="hex"),
     "message content that is not text": _with(messages=[{"role": "user", "content": 1.5}]),
+    "an empty input": _with(input=""),
+    "an embedding batch with an empty text": _with(input=[""]),
+    "an embedding batch ending in an empty text": _with(input=["a", ""]),
+    "an empty keep_alive": _with(keep_alive=""),
+    "a model name that is a huge number": _with(model=2**63),
+    "a format whose properties are not an object": _with(format={"type": "object", "properties": 5}),
+    "a format with an unknown type": _with(format={"type": "objectx"}),
     "an image given by URL": _with(
         messages=[{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://example.invalid/a.png"}}]}]
     ),

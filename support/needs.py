@@ -33,6 +33,7 @@ class TargetNeeds:
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
             "tools": self._tools,
+            "runner_processes": self._runner_processes,
         }
         self._answers: dict[str, str | None] = {}
 
@@ -75,3 +76,11 @@ class TargetNeeds:
         if isinstance(capabilities, list) and "tools" in capabilities:
             return None
         return f"{self._settings.model} does not list the tools capability in /api/show (capabilities: {capabilities!r})"
+
+    def _runner_processes(self) -> str | None:
+        if self._settings.target == "local":
+            return None
+        return (
+            f"needs a stack the suite started, to kill its model runners and install a broken model; "
+            f"target={self._settings.target} is only reached by URL"
+        )

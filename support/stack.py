@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from typing import IO
 
 import httpx
 
+from support.runners import RunnerProcess, runner_processes
 from support.settings import Settings
 
 _POLL_INTERVAL_S = 0.25
@@ -79,6 +81,27 @@ class Stack(ABC):
     @abstractmethod
     def stop(self) -> None:
         """Release what start() acquired; safe to call more than once."""
+
+    @property
+    def gateway_pid(self) -> int | None:
+        """The serving process's id where the suite can see it (a stack it started), else None."""
+        return None
+
+    def runners(self) -> list[RunnerProcess]:
+        """The model runner processes behind the gateway; empty where the suite cannot see them."""
+        return []
+
+    def model_file(self, name: str) -> Path:
+        """The GGUF file behind a model of the stack's store."""
+        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
+
+    def install_model(self, gguf: Path, name: str) -> None:
+        """Put a GGUF file into the stack's model store under a name, as `ollama create` would."""
+        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
+
+    def remove_model(self, name: str) -> None:
+        """Take a model that install_model put in out of the store again."""
+        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
 
     def describe(self) -> dict[str, str]:
         """Facts for the report's environment section."""
@@ -194,6 +217,46 @@ class LocalProcessStack(Stack):
         if self._log is not None:
             self._log.close()
             self._log = None
+
+    @property
+    def gateway_pid(self) -> int | None:
+        """The gateway process the suite started, while it runs."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def runners(self) -> list[RunnerProcess]:
+        """The gateway's runner processes, from /proc."""
+        pid = self.gateway_pid
+        return runner_processes(pid) if pid is not None else []
+
+    @property
+    def models_dir(self) -> Path:
+        """Where the gateway keeps its models: the same rule as the gateway's own --models-dir default."""
+        return Path(self.settings.models_dir or os.environ.get("OLLAMA_MODELS") or Path.home() / ".cache" / "mistralrs-gateway" / "models")
+
+    def model_file(self, name: str) -> Path:
+        """The model's GGUF, from the gateway's store."""
+        from stack.gateway.store import ModelStore
+
+        record = ModelStore(self.models_dir).find(name)
+        if record is None:
+            raise StackError(f"{name} is not in {self.models_dir}")
+        return record.gguf_path
+
+    def install_model(self, gguf: Path, name: str) -> None:
+        """Register the file in the gateway's store; the gateway reads its store on every request."""
+        from stack.gateway.store import ModelStore
+
+        ModelStore(self.models_dir).register(gguf, [name], template="{{ messages[-1].content }}", parameters={})
+
+    def remove_model(self, name: str) -> None:
+        """Remove the manifest and the model blob of a model install_model registered."""
+        from stack.gateway.store import ModelStore
+
+        record = ModelStore(self.models_dir).find(name)
+        if record is not None:
+            blob = record.blobs / record.manifest["layers"][0]["digest"].replace(":", "-")
+            record.manifest_path.unlink(missing_ok=True)
+            blob.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the gateway's log, for error messages."""

@@ -1,0 +1,175 @@
+"""Steps for faults: requests that once crashed the engine, runners killed busy or idle, a model that cannot load.
+
+Example:
+    Given a long streamed generation is under way
+    When the model's runner is killed
+    Then the stream ends with the error line "an error was encountered while running the model: unexpected EOF"
+"""
+
+from __future__ import annotations
+
+import json
+
+import allure
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, empty, equal_to, greater_than, has_length
+
+from support import ollama, runners
+from support.background import BackgroundRequest, Outcome
+from support.bad_requests import bad_request_body
+from support.http import Exchange
+from support.polling import wait_until
+
+REFERENCE_PROMPT = "Name three colours of the rainbow."
+LONG_PROMPT = "Tell a very long story about a dragon who learns to cook."
+EMBED_SEQUENCE = ("an embedding batch with an empty text", "an empty input", "an embedding batch ending in an empty text")
+EMPTY_TEXT_ERROR = "Input content cannot be empty"
+DROPPED_WITHIN_S = 2.0
+"""A dead runner leaves /api/ps at once; two seconds leave room for a loaded machine."""
+RUNNER_BUSY_CPU_S = 0.2
+"""CPU time a runner spends after a request was sent, which shows it is working on it."""
+
+
+def _reference_answer(context: Context) -> Exchange:
+    body = ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=False, num_predict=12)
+    return context.ollama.generate(body)
+
+
+@given("the model under test has given its answer to a reference prompt")
+def step_reference_answer(context: Context) -> None:
+    """Note the gateway's process and the model's answer at temperature 0, to compare after a fault."""
+    response = _reference_answer(context)
+    assert_that(response.status, equal_to(200), response.describe())
+    context.reference = (context.stack.gateway_pid, response.json()["response"])
+
+
+@then("the same gateway process gives the same answer to the reference prompt")
+def step_same_answer(context: Context) -> None:
+    """The gateway process is the one noted before the fault, and it answers as it did then."""
+    pid, answer = context.reference
+    assert_that(context.stack.gateway_pid, equal_to(pid), "the gateway process changed or died during the scenario")
+    response = _reference_answer(context)
+    assert_that(response.status, equal_to(200), response.describe())
+    assert_that(response.json()["response"], equal_to(answer), response.describe())
+
+
+@when("an empty text, an empty input and a batch ending in an empty text are embedded, three times over")
+def step_embed_sequence(context: Context) -> None:
+    """The three embedding requests that once corrupted the engine's heap, in order, three times."""
+    context.exchanges = [
+        (name, context.ollama.http.send("POST", "/api/embed", content=bad_request_body(name, context.settings.model),
+                                        headers={"Content-Type": "application/json"}))
+        for _ in range(3)
+        for name in EMBED_SEQUENCE
+    ]
+
+
+@then('every batch holding an empty text was refused with 400 "{message}"')
+def step_empty_texts_refused(context: Context, message: str) -> None:
+    """Each batch with an empty text got Ollama's 400 and the message."""
+    for name, exchange in context.exchanges:
+        if "empty text" in name:
+            assert_that(exchange.status, equal_to(400), exchange.describe())
+            assert_that(exchange.json().get("error"), equal_to(message), exchange.describe())
+
+
+@then("every empty input got an empty list of vectors")
+def step_empty_inputs_answered(context: Context) -> None:
+    """An empty input loads the model and answers no vectors, as Ollama does."""
+    for name, exchange in context.exchanges:
+        if name == "an empty input":
+            assert_that(exchange.status, equal_to(200), exchange.describe())
+            assert_that(exchange.json().get("embeddings"), equal_to([]), exchange.describe())
+
+
+def _runner_of_model_under_test(context: Context) -> runners.RunnerProcess:
+    name = ollama.listed_name(context.settings.model)
+    found = [runner for runner in context.stack.runners() if ollama.listed_name(runner.model) == name]
+    assert_that(len(found), greater_than(0), f"no runner process serves {name}; runners: {context.stack.runners()}")
+    return found[0]
+
+
+@given("a long streamed generation is under way")
+def step_long_stream(context: Context) -> None:
+    """Stream a generation of thousands of tokens and wait for its first chunk."""
+    body = ollama.generate_body(context.settings.model, LONG_PROMPT, stream=True, num_predict=4000)
+    context.background = BackgroundRequest(f"{context.stack.ollama_url}/api/generate", body)
+    assert_that(context.background.wait_for_first_line(60.0), equal_to(True),
+                f"no chunk arrived within 60 s: {context.background.outcome.describe()}")
+
+
+@given("a large embedding batch is under way")
+def step_large_embedding(context: Context) -> None:
+    """Send a batch of many long texts and wait until the runner is busy with it."""
+    runner = _runner_of_model_under_test(context)
+    before = runners.cpu_seconds(runner.pid)
+    texts = [f"{i}: " + "a sentence about the weather, the sea and the mountains. " * 20 for i in range(256)]
+    context.background = BackgroundRequest(f"{context.stack.ollama_url}/api/embed", {"model": context.settings.model, "input": texts})
+    busy = wait_until(lambda: runners.cpu_seconds(runner.pid) - before >= RUNNER_BUSY_CPU_S or not context.background.running, 30.0, 0.02)
+    assert_that(busy and context.background.running, equal_to(True),
+                f"the runner did not start on the batch, or finished it at once: {context.background.outcome.describe()}")
+
+
+@when("the model's runner is killed")
+def step_kill_runner(context: Context) -> None:
+    """SIGKILL the runner serving the model under test, as an out-of-memory kill or a crash would end it."""
+    runner = _runner_of_model_under_test(context)
+    with allure.step(f"SIGKILL runner {runner.pid} ({runner.model})"):
+        runners.kill(runner.pid)
+        assert_that(wait_until(lambda: not runners.is_running(runner.pid), 5.0, 0.05), equal_to(True),
+                    f"runner {runner.pid} still running 5 s after SIGKILL")
+
+
+def _finished(context: Context) -> Outcome:
+    outcome: Outcome = context.background.result(60.0)
+    allure.attach("\n".join(outcome.lines), name=f"response {outcome.status}", attachment_type=allure.attachment_type.TEXT)
+    return outcome
+
+
+@then('the stream ends with the error line "{message}"')
+def step_stream_error_line(context: Context, message: str) -> None:
+    """The stream began with chunks, has no final chunk, and its last line is Ollama's error object."""
+    outcome = _finished(context)
+    assert_that(outcome.status, equal_to(200), outcome.describe())
+    assert_that(outcome.lines, has_length(greater_than(1)), outcome.describe())
+    *chunks, last = [json.loads(line) for line in outcome.lines]
+    assert_that([chunk for chunk in chunks if chunk.get("done") or "error" in chunk], empty(), outcome.describe())
+    assert_that(last, equal_to({"error": message}), outcome.describe())
+
+
+@then('the embedding request fails with {status:d} "{message}"')
+def step_embedding_failed(context: Context, status: int, message: str) -> None:
+    """The batch ended with Ollama's status and error object."""
+    outcome = _finished(context)
+    assert_that(outcome.status, equal_to(status), outcome.describe())
+    assert_that(json.loads(outcome.lines[0]) if outcome.lines else None, equal_to({"error": message}), outcome.describe())
+
+
+@then("the model under test is no longer listed as running")
+def step_dropped_from_ps(context: Context) -> None:
+    """/api/ps stops listing the model at once, not at the next request."""
+    expected = ollama.listed_name(context.settings.model)
+
+    def unlisted() -> bool:
+        context.response = context.ollama.ps()
+        return expected not in [model.get("model") for model in context.response.json().get("models") or []]
+
+    assert_that(wait_until(unlisted, DROPPED_WITHIN_S, 0.05), equal_to(True),
+                f"{expected} still listed {DROPPED_WITHIN_S} s after its runner died:\n{context.response.describe()}")
+
+
+@given("a model file that no engine can load is installed")
+def step_unloadable_model(context: Context) -> None:
+    """A copy of the model under test's file naming an unknown architecture, installed under a name of its own."""
+    source = context.stack.model_file(context.settings.model)
+    broken = runners.unloadable_copy(source, context.settings.results_dir / "unloadable.gguf")
+    context.unloadable_model = "suite-unloadable:latest"
+    context.stack.install_model(broken, context.unloadable_model)
+    context.add_cleanup(context.stack.remove_model, context.unloadable_model)
+
+
+@when("a client asks that model for a completion")
+def step_ask_unloadable(context: Context) -> None:
+    """A one-token completion from the installed model."""
+    context.response = context.ollama.generate(ollama.generate_body(context.unloadable_model, REFERENCE_PROMPT, stream=False, num_predict=1))

@@ -1,0 +1,94 @@
+"""The model runner processes of a gateway the suite started: find them, kill them, and make a model they cannot load."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+RUNNER_MODULE = "stack.gateway.engines.runner"
+
+
+@dataclass(frozen=True)
+class RunnerProcess:
+    """One runner: its process id and the model it serves."""
+
+    pid: int
+    model: str
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def child_pids(parent: int) -> list[int]:
+    """Processes whose parent is `parent`, read from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _read(entry / "stat").decode(errors="replace")
+        # The command name in parentheses may hold spaces; the parent id is the second field after it.
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 1 and fields[1] == str(parent):
+            children.append(int(entry.name))
+    return children
+
+
+def runner_processes(gateway_pid: int) -> list[RunnerProcess]:
+    """The gateway's runners, each with the model named on its command line."""
+    runners = []
+    for pid in child_pids(gateway_pid):
+        arguments = _read(Path(f"/proc/{pid}/cmdline")).decode(errors="replace").split("\0")
+        if RUNNER_MODULE in arguments and "--name" in arguments:
+            runners.append(RunnerProcess(pid, arguments[arguments.index("--name") + 1]))
+    return runners
+
+
+def is_running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting to be reaped."""
+    stat = _read(Path(f"/proc/{pid}/stat")).decode(errors="replace")
+    fields = stat.rpartition(")")[2].split()
+    return bool(fields) and fields[0] != "Z"
+
+
+def kill(pid: int) -> None:
+    """SIGKILL, as the kernel's out-of-memory killer or a crash would end it."""
+    os.kill(pid, signal.SIGKILL)
+
+
+def unloadable_copy(source: Path, destination: Path) -> Path:
+    """A copy of a GGUF whose architecture no engine knows: its header still reads, but no runner can load it.
+
+    This is the commonest broken model in practice: a file for an architecture the engine does not support.
+    """
+    shutil.copyfile(source, destination)
+    key = b"general.architecture"
+    with destination.open("r+b") as handle:
+        head = handle.read(1 << 20)
+        at = head.find(key)
+        if at < 0:
+            raise ValueError(f"{source} has no general.architecture in its first MiB")
+        # After the key: its value type (uint32, 8 = string), the string's length (uint64) and the string.
+        start = at + len(key)
+        value_type, length = struct.unpack_from("<IQ", head, start)
+        if value_type != 8:
+            raise ValueError(f"{source}: general.architecture is not a string")
+        handle.seek(start + 12)
+        handle.write(b"x" * length)
+    return destination
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far, from /proc."""
+    fields = _read(Path(f"/proc/{pid}/stat")).decode(errors="replace").rpartition(")")[2].split()
+    if len(fields) < 13:
+        return 0.0
+    # utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
