@@ -21,7 +21,7 @@ from support.http import HttpClient
 from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
-from support.reporting import (
+from support.report.allure import (
     allure_results_dirs,
     attach_exchange,
     record_skip_reason,

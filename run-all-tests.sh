@@ -131,7 +131,7 @@ note_args=()
 for note in "${notes[@]}"; do note_args+=(--note "$note"); done
 for suite in "${not_run[@]}"; do note_args+=(--not-run "$suite"); done
 set +e
-"$python" -m support.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
+"$python" -m support.report.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
   --title "Test summary $(basename "$run_dir")" "${note_args[@]}"
 summary_status=$?
 set -e

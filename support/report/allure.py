@@ -20,7 +20,7 @@ ALLURE_ALIAS = "allure"
 # Allure 3 reads its categories from allurerc.json; Allure 2 reads categories.json from the
 # results, so the suite copies them there. The order matters: infrastructure comes first, so a
 # refused connection during a parity check is not counted as a parity failure.
-ALLURE_CONFIG = Path(__file__).resolve().parent.parent / "allurerc.json"
+ALLURE_CONFIG = Path(__file__).resolve().parents[2] / "allurerc.json"
 
 
 def _pretty(content_type: str, body: bytes) -> tuple[str, allure.attachment_type]:

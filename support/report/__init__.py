@@ -1,0 +1,7 @@
+"""What a run leaves for its readers: Allure results and the run's summary.md.
+
+The only part of ``support`` that knows behave and Allure:
+
+- ``allure``: HTTP exchanges as attachments, the environment and categories, scenarios under rules.
+- ``summary``: summary.md and the run's verdict, read back from the Allure results.
+"""
