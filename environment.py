@@ -22,7 +22,7 @@ from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
 from support.report.allure import (
-    allure_results_dirs,
+    allure_results_dir,
     attach_exchange,
     record_skip_reason,
     report_rule_scenarios,
@@ -54,6 +54,9 @@ def stack_fixture(context: Context) -> Iterator[Stack]:
 def before_all(context: Context) -> None:
     """Read the settings, bring up the stack, and describe it to the report."""
     signal.signal(signal.SIGTERM, _interrupt)
+    # Checked before the stack starts: a second Allure formatter would error every scenario.
+    outputs = [opener.name for opener in context.config.outputs]
+    results_dir = allure_results_dir(context.config.format or [], outputs)
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
     ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
@@ -65,8 +68,7 @@ def before_all(context: Context) -> None:
     context.ollama = OllamaClient(ollama_http)
     context.openai = OpenAIClient(openai_http)
     context.needs = TargetNeeds(context.settings, OllamaClient(probe_http))
-    outputs = [opener.name for opener in context.config.outputs]
-    for results_dir in allure_results_dirs(context.config.format or [], outputs):
+    if results_dir is not None:
         write_environment(results_dir, context.stack.describe())
         write_categories(results_dir)
 

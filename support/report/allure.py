@@ -55,9 +55,22 @@ def record_skip_reason(reason: str) -> None:
     allure.dynamic.description(f"{SKIP_PREFIX}{reason}")
 
 
-def allure_results_dirs(formats: Sequence[str], outputs: Sequence[str | None]) -> list[Path]:
-    """Where the Allure formatters of this run write, from behave's paired -f/-o lists."""
-    return [Path(output) for name, output in zip(formats, outputs, strict=False) if name in (ALLURE_FORMATTER, ALLURE_ALIAS) and output]
+class AllureSetupError(RuntimeError):
+    """The run asks for more than one Allure formatter."""
+
+
+def allure_results_dir(formats: Sequence[str], outputs: Sequence[str | None]) -> Path | None:
+    """Where this run's Allure formatter writes, from behave's paired -f/-o lists; None without one.
+
+    allure-behave keeps the open tests and steps of every formatter in one table per process, so a
+    second Allure formatter finds each step already closed by the first and errors every scenario.
+    """
+    # A formatter without its own -o writes to stdout, as behave pairs them by position.
+    allure_outputs = [outputs[i] if i < len(outputs) else None for i, name in enumerate(formats) if name in (ALLURE_FORMATTER, ALLURE_ALIAS)]
+    if len(allure_outputs) > 1:
+        where = ", ".join(output or "stdout" for output in allure_outputs)
+        raise AllureSetupError(f"{len(allure_outputs)} Allure formatters ({where}); allure-behave runs one per run: give -f allure -o DIR once")
+    return Path(allure_outputs[0]) if allure_outputs and allure_outputs[0] else None
 
 
 def write_environment(results_dir: Path, facts: Mapping[str, str]) -> None:
