@@ -29,6 +29,7 @@ from support.report.allure import (
     write_categories,
     write_environment,
 )
+from support.report.labels import enable_dynamic_labels, label_scenario
 from support.settings import settings_from_userdata
 from support.stack import Stack, stack_for
 
@@ -57,6 +58,7 @@ def before_all(context: Context) -> None:
     # Checked before the stack starts: a second Allure formatter would error every scenario.
     outputs = [opener.name for opener in context.config.outputs]
     results_dir = allure_results_dir(context.config.format or [], outputs)
+    context.add_cleanup(enable_dynamic_labels())
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
     ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
@@ -79,7 +81,8 @@ def before_feature(context: Context, feature: Feature) -> None:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
-    """Skip a scenario whose @needs.* the target does not meet, saying why in the report."""
+    """Label the scenario for the report; skip it if the target does not meet its @needs.*, saying why."""
+    label_scenario(scenario)
     reason = context.needs.skip_reason(scenario.effective_tags)
     if reason is None:
         return
