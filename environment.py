@@ -29,6 +29,7 @@ from support.report.allure import (
     write_categories,
     write_environment,
 )
+from support.report.duration import start_summary_clock
 from support.report.labels import enable_dynamic_labels, label_scenario
 from support.settings import settings_from_userdata
 from support.stack import Stack, stack_for
@@ -54,6 +55,8 @@ def stack_fixture(context: Context) -> Iterator[Stack]:
 
 def before_all(context: Context) -> None:
     """Read the settings, bring up the stack, and describe it to the report."""
+    # Registered first, so it runs last: the closing "Took" line includes the stack's stop.
+    context.add_cleanup(start_summary_clock(context.config.reporters))
     signal.signal(signal.SIGTERM, _interrupt)
     # Checked before the stack starts: a second Allure formatter would error every scenario.
     outputs = [opener.name for opener in context.config.outputs]
