@@ -32,6 +32,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy stack support steps environment.py tests
 	$(BIN)/behave --dry-run --format null
+	$(BIN)/actionlint .github/workflows/*.yml
 
 ## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
 gateway: venv
