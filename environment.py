@@ -24,6 +24,7 @@ from support.openai_api import OpenAIClient
 from support.report.allure import (
     allure_results_dir,
     attach_exchange,
+    hide_unselected_scenarios,
     record_skip_reason,
     report_rule_scenarios,
     write_categories,
@@ -79,8 +80,9 @@ def before_all(context: Context) -> None:
 
 
 def before_feature(context: Context, feature: Feature) -> None:
-    """Let the Allure report see scenarios grouped under rules."""
+    """Let the Allure report see scenarios grouped under rules, and only those this run selected."""
     report_rule_scenarios(feature)
+    hide_unselected_scenarios(feature)
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import allure
 import allure_commons
+from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from behave.model import Feature
+from behave.model_core import Status
 
 from support.http import Exchange
 
@@ -101,3 +103,15 @@ def report_rule_scenarios(feature: Feature) -> None:
     for rule in feature.iter_rules():
         for scenario in rule.walk_scenarios():
             scenario.run = allure_commons.test(scenario.run, context={"scenario": scenario})
+
+
+def hide_unselected_scenarios(feature: Feature) -> None:
+    """Keep scenarios that a ``file.feature:LINE`` selection left out out of the Allure report.
+
+    behave marks them skipped, without a reason, before the feature runs. allure-behave's
+    ``hide_excluded`` drops what --tags, -n and an Allure test plan leave out, but not these, so
+    they are labelled as outside the test plan, which it does drop.
+    """
+    for scenario in feature.walk_scenarios():
+        if scenario.status == Status.skipped and not scenario.skip_reason:
+            scenario.skip_reason = TEST_PLAN_SKIP_REASON
