@@ -19,8 +19,9 @@ $(STAMP): requirements.txt stack/requirements.txt
 	touch $(STAMP)
 
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
+## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
 suite: venv
-	./run-all-tests.sh --report
+	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
 test: venv
@@ -31,6 +32,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy stack support steps environment.py tests
 	$(BIN)/behave --dry-run --format null
+	$(BIN)/actionlint .github/workflows/*.yml
 
 ## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
 gateway: venv

@@ -21,14 +21,17 @@ from support.http import HttpClient
 from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
-from support.reporting import (
-    allure_results_dirs,
+from support.report.allure import (
+    allure_results_dir,
     attach_exchange,
+    hide_unselected_scenarios,
     record_skip_reason,
     report_rule_scenarios,
     write_categories,
     write_environment,
 )
+from support.report.duration import start_summary_clock
+from support.report.labels import enable_dynamic_labels, label_scenario
 from support.settings import settings_from_userdata
 from support.stack import Stack, stack_for
 
@@ -53,7 +56,13 @@ def stack_fixture(context: Context) -> Iterator[Stack]:
 
 def before_all(context: Context) -> None:
     """Read the settings, bring up the stack, and describe it to the report."""
+    # Registered first, so it runs last: the closing "Took" line includes the stack's stop.
+    context.add_cleanup(start_summary_clock(context.config.reporters))
     signal.signal(signal.SIGTERM, _interrupt)
+    # Checked before the stack starts: a second Allure formatter would error every scenario.
+    outputs = [opener.name for opener in context.config.outputs]
+    results_dir = allure_results_dir(context.config.format or [], outputs)
+    context.add_cleanup(enable_dynamic_labels())
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
     ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
@@ -65,19 +74,20 @@ def before_all(context: Context) -> None:
     context.ollama = OllamaClient(ollama_http)
     context.openai = OpenAIClient(openai_http)
     context.needs = TargetNeeds(context.settings, OllamaClient(probe_http))
-    outputs = [opener.name for opener in context.config.outputs]
-    for results_dir in allure_results_dirs(context.config.format or [], outputs):
+    if results_dir is not None:
         write_environment(results_dir, context.stack.describe())
         write_categories(results_dir)
 
 
 def before_feature(context: Context, feature: Feature) -> None:
-    """Let the Allure report see scenarios grouped under rules."""
+    """Let the Allure report see scenarios grouped under rules, and only those this run selected."""
     report_rule_scenarios(feature)
+    hide_unselected_scenarios(feature)
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
-    """Skip a scenario whose @needs.* the target does not meet, saying why in the report."""
+    """Label the scenario for the report; skip it if the target does not meet its @needs.*, saying why."""
+    label_scenario(scenario)
     reason = context.needs.skip_reason(scenario.effective_tags)
     if reason is None:
         return

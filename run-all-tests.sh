@@ -5,9 +5,9 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: ./run-all-tests.sh [options] [suite ...]
+Usage: ./run-all-tests.sh [options] [suite | feature path ...]
 
-Suites (default: all):
+Suites (default: all), or feature files and folders (paths relative to the repository):
   api          Ollama native API, OpenAI API and streaming   (features/ollama_api, openai_api, streaming)
   integration  the official ollama and openai Python clients (features/clients)
   aider        Aider edits through the stack                 (features/aider)
@@ -25,9 +25,11 @@ Options:
   --openai-url URL       its OpenAI base URL (default: <ollama-url>/v1)
   --capable-model        also run scenarios that need a model able to follow instructions
   --report               build the Allure HTML report (needs Node; uses npx allure@3.18.0)
+  --results-dir DIR      where this run's results go (default: results/<timestamp>; relative
+                         to the repository; its allure-results/ and junit/ are emptied first)
   -h, --help             show this help
 
-Results go to results/<timestamp>/: summary.md, behave.log, stack.log (embedded stack only),
+Results go to results/<timestamp>/ (or --results-dir): summary.md, behave.log, stack.log (embedded stack only),
 junit/, allure-results/ and, with --report, allure-report/index.html.
 Exit status is 0 only when at least one scenario ran and every scenario that ran passed.
 EOF
@@ -44,6 +46,7 @@ report=false
 tag_filters=()
 userdata=()
 suites=()
+run_dir="results/$(date -u +%Y%m%dT%H%M%SZ)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     -v|--verbose) verbose=true ;;
@@ -55,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     --openai-url) userdata+=(-D "openai_url=$2"); shift ;;
     --capable-model) userdata+=(-D capable_model=true) ;;
     --report) report=true ;;
+    --results-dir) run_dir="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     *) suites+=("$1") ;;
@@ -74,19 +78,22 @@ expanded=()
 for suite in "${suites[@]}"; do
   if [[ "$suite" == all ]]; then
     expanded+=(api integration aider monitoring benchmark)
-  elif [[ -n "${suite_dirs[$suite]:-}" ]]; then
+  elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
     expanded+=("$suite")
   else
     echo "unknown suite: $suite" >&2; usage >&2; exit 2
   fi
 done
 
-run_dir="results/$(date -u +%Y%m%dT%H%M%SZ)"
+rm -rf "$run_dir/allure-results" "$run_dir/junit"
 mkdir -p "$run_dir"
 paths=()
 not_run=()
 notes=("Suites requested: ${suites[*]}")
 for suite in "${expanded[@]}"; do
+  if [[ -z "${suite_dirs[$suite]:-}" ]]; then
+    paths+=("$suite"); continue
+  fi
   found=false
   for dir in ${suite_dirs[$suite]}; do
     if compgen -G "$dir/*.feature" > /dev/null; then
@@ -108,10 +115,9 @@ behave_status=1
 if [[ ${#paths[@]} -eq 0 ]]; then
   echo "No requested suite has features to run." | tee "$run_dir/behave.log"
 else
-  # allure-behave writes to allure-results/ (behave.ini); start it empty so the copy kept with
-  # this run holds this run only.
-  rm -rf allure-results
+  # Plain text for behave.log, and allure-behave's own formatter writing into this run's folder.
   command=("$python" -m behave "${paths[@]}" "${tag_args[@]}" "${userdata[@]}"
+           -f plain -o - -f allure -o "$run_dir/allure-results"
            -D "results_dir=$run_dir" --junit --junit-directory "$run_dir/junit")
   echo "Running: ${command[*]}" > "$run_dir/behave.log"
   set +e
@@ -123,7 +129,6 @@ else
     behave_status=$?
   fi
   set -e
-  [[ -d allure-results ]] && cp -r allure-results "$run_dir/allure-results"
   notes+=("behave exited with status $behave_status; its full output is in behave.log.")
 fi
 
@@ -131,7 +136,7 @@ note_args=()
 for note in "${notes[@]}"; do note_args+=(--note "$note"); done
 for suite in "${not_run[@]}"; do note_args+=(--not-run "$suite"); done
 set +e
-"$python" -m support.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
+"$python" -m support.report.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
   --title "Test summary $(basename "$run_dir")" "${note_args[@]}"
 summary_status=$?
 set -e

@@ -31,7 +31,7 @@ from parse_type import TypeBuilder
 
 from support.clients import ollama_client, openai_client, status_of
 from support.ollama import listed_name
-from support.reporting import attach_exchange
+from support.report.allure import attach_exchange
 
 PROMPT = "Why is the sky blue?"
 TEXTS = ["The sky is blue", "Grass is green"]

@@ -14,5 +14,5 @@ Modules, by responsibility:
 - ``settings``: the suite's settings, read from behave userdata.
 - ``stack``: stack drivers (a local gateway process, an external stack) behind one interface.
 - ``needs``: which ``@needs.*`` requirements a target meets, and why not.
-- ``reporting`` / ``summary``: Allure attachments and metadata, and the run's summary.md.
+- ``report``: Allure results and the run's summary.md (the only package that knows behave and Allure).
 """

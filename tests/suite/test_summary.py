@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.summary import main, passed, read_results, render
+from support.report.summary import main, passed, read_results, render
 
 
 def write_result(directory: Path, name: str, feature: str, status: str, **extra: object) -> None:

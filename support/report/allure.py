@@ -8,7 +8,9 @@ from pathlib import Path
 
 import allure
 import allure_commons
+from allure_behave.utils import TEST_PLAN_SKIP_REASON
 from behave.model import Feature
+from behave.model_core import Status
 
 from support.http import Exchange
 
@@ -20,7 +22,7 @@ ALLURE_ALIAS = "allure"
 # Allure 3 reads its categories from allurerc.json; Allure 2 reads categories.json from the
 # results, so the suite copies them there. The order matters: infrastructure comes first, so a
 # refused connection during a parity check is not counted as a parity failure.
-ALLURE_CONFIG = Path(__file__).resolve().parent.parent / "allurerc.json"
+ALLURE_CONFIG = Path(__file__).resolve().parents[2] / "allurerc.json"
 
 
 def _pretty(content_type: str, body: bytes) -> tuple[str, allure.attachment_type]:
@@ -55,9 +57,22 @@ def record_skip_reason(reason: str) -> None:
     allure.dynamic.description(f"{SKIP_PREFIX}{reason}")
 
 
-def allure_results_dirs(formats: Sequence[str], outputs: Sequence[str | None]) -> list[Path]:
-    """Where the Allure formatters of this run write, from behave's paired -f/-o lists."""
-    return [Path(output) for name, output in zip(formats, outputs, strict=False) if name in (ALLURE_FORMATTER, ALLURE_ALIAS) and output]
+class AllureSetupError(RuntimeError):
+    """The run asks for more than one Allure formatter."""
+
+
+def allure_results_dir(formats: Sequence[str], outputs: Sequence[str | None]) -> Path | None:
+    """Where this run's Allure formatter writes, from behave's paired -f/-o lists; None without one.
+
+    allure-behave keeps the open tests and steps of every formatter in one table per process, so a
+    second Allure formatter finds each step already closed by the first and errors every scenario.
+    """
+    # A formatter without its own -o writes to stdout, as behave pairs them by position.
+    allure_outputs = [outputs[i] if i < len(outputs) else None for i, name in enumerate(formats) if name in (ALLURE_FORMATTER, ALLURE_ALIAS)]
+    if len(allure_outputs) > 1:
+        where = ", ".join(output or "stdout" for output in allure_outputs)
+        raise AllureSetupError(f"{len(allure_outputs)} Allure formatters ({where}); allure-behave runs one per run: give -f allure -o DIR once")
+    return Path(allure_outputs[0]) if allure_outputs and allure_outputs[0] else None
 
 
 def write_environment(results_dir: Path, facts: Mapping[str, str]) -> None:
@@ -88,3 +103,15 @@ def report_rule_scenarios(feature: Feature) -> None:
     for rule in feature.iter_rules():
         for scenario in rule.walk_scenarios():
             scenario.run = allure_commons.test(scenario.run, context={"scenario": scenario})
+
+
+def hide_unselected_scenarios(feature: Feature) -> None:
+    """Keep scenarios that a ``file.feature:LINE`` selection left out out of the Allure report.
+
+    behave marks them skipped, without a reason, before the feature runs. allure-behave's
+    ``hide_excluded`` drops what --tags, -n and an Allure test plan leave out, but not these, so
+    they are labelled as outside the test plan, which it does drop.
+    """
+    for scenario in feature.walk_scenarios():
+        if scenario.status == Status.skipped and not scenario.skip_reason:
+            scenario.skip_reason = TEST_PLAN_SKIP_REASON

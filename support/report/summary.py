@@ -2,7 +2,7 @@
 
 Reads the Allure results the run wrote, so it sees exactly what the report shows. Usage:
 
-    python -m support.summary RESULTS_DIR --output summary.md [--note TEXT ...]
+    python -m support.report.summary RESULTS_DIR --output summary.md [--note TEXT ...]
 
 Exits 0 only when at least one scenario ran and every scenario that ran passed.
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from support.reporting import SKIP_PREFIX
+from support.report.allure import SKIP_PREFIX
 
 STATUSES = ("passed", "failed", "broken", "skipped")
 
