@@ -13,6 +13,7 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   aider        Aider edits through the stack                 (features/aider)
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance measurements                      (features/performance)
+  reliability  faults, crashes and bad input survived         (features/reliability)
   all          every suite above
 
 Options:
@@ -73,11 +74,12 @@ declare -A suite_dirs=(
   [aider]="features/aider"
   [monitoring]="features/monitoring"
   [benchmark]="features/performance"
+  [reliability]="features/reliability"
 )
 expanded=()
 for suite in "${suites[@]}"; do
   if [[ "$suite" == all ]]; then
-    expanded+=(api integration aider monitoring benchmark)
+    expanded+=(api integration aider monitoring benchmark reliability)
   elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
     expanded+=("$suite")
   else
