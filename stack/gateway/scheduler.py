@@ -249,11 +249,12 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
 async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Callable[[], None]) -> AsyncGenerator[T, None]:
     """Drive a blocking iterator in a worker thread; stopping early closes it, which cancels the engine's work.
 
-    `on_finish` runs in the worker once the iterator is closed, so a slot is freed only when the engine is idle.
+    `on_finish` runs in the worker once the iterator is closed, so a slot is freed only when the engine has let go.
     """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
     stop = threading.Event()
+    produced: list[Iterator[T]] = []
 
     def put(kind: str, value: object) -> None:
         loop.call_soon_threadsafe(queue.put_nowait, (kind, value))
@@ -261,6 +262,7 @@ async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Calla
     def work() -> None:
         try:
             iterator = produce()
+            produced.append(iterator)
             try:
                 for item in iterator:
                     if stop.is_set():
@@ -288,3 +290,8 @@ async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Calla
             yield value  # type: ignore[misc]
     finally:
         stop.set()
+        # An iterator that can be interrupted (a runner's stream) stops waiting for its next item now.
+        for iterator in produced:
+            interrupt = getattr(iterator, "interrupt", None)
+            if interrupt is not None:
+                interrupt()

@@ -234,9 +234,11 @@ def test_a_foreign_host_header_is_refused(gateway: GatewayProcess) -> None:
 
 
 def test_disconnecting_cancels_the_generation_and_frees_the_slot(gateway: GatewayProcess, client: httpx.Client) -> None:
+    arrivals: list[float] = []
     with client.stream("POST", "/api/generate", json={"model": "smollm2", "prompt": "Tell me a very long story.", "options": {"num_predict": 500}}) as stream:
-        for index, _ in enumerate(stream.iter_lines()):
-            if index == 2:
+        for _ in stream.iter_lines():
+            arrivals.append(time.monotonic())
+            if len(arrivals) == 3:
                 break
     disconnected = time.monotonic()
     # Poll on the session's open connection so the polling itself adds as little as possible to the figure.
@@ -246,8 +248,12 @@ def test_disconnecting_cancels_the_generation_and_frees_the_slot(gateway: Gatewa
     assert gateway.metric("gateway_requests_in_flight", client) == 0
     assert freed_after < 1.0, f"the slot was freed {freed_after:.2f} s after the client went away"
     started = time.monotonic()
-    client.post("/api/generate", json={"model": "smollm2", "prompt": "hi", "stream": False, "options": {"num_predict": 2}})
-    assert time.monotonic() - started < 5
+    follow_up = client.post("/api/generate", json={"model": "smollm2", "prompt": "hi", "stream": False, "options": {"num_predict": 2}})
+    waited = time.monotonic() - started
+    # Had the engine gone on with the abandoned story, the follow-up would wait for its ~500 remaining tokens.
+    remaining = 497 * (arrivals[2] - arrivals[0]) / 2
+    assert follow_up.status_code == 200 and follow_up.json()["done"]
+    assert waited < remaining / 2, f"the follow-up waited {waited:.1f} s; the rest of the story would take about {remaining:.1f} s"
 
 
 def test_a_full_queue_answers_503_with_ollamas_text(gateway: GatewayProcess) -> None:

@@ -18,7 +18,6 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -214,25 +213,8 @@ class RunnerModel:
         answer = self._call({"op": "embed", "texts": texts})
         return answer["vectors"], int(answer["count"])
 
-    def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
-        """Events as the runner sends them; closing the iterator closes the connection, which cancels the generation."""
-        connection = self._connect({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)})
-        try:
-            with connection.makefile("rb") as lines:
-                for line in lines:
-                    message = wire.decode(line)
-                    event = wire.event_from_wire(message)
-                    if event is None:
-                        _checked(message)
-                        continue
-                    yield event
-                    if isinstance(event, Finish):
-                        return
-        except OSError:
-            pass
-        finally:
-            connection.close()
-        raise RunnerFailure(RUNNER_BROKE)
+    def generate(self, prompt: str, sampling: Sampling) -> RunnerStream:
+        return RunnerStream(self._connect({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)}))
 
     async def wait_exit(self) -> str:
         returncode = await self._process.wait()
@@ -246,6 +228,53 @@ class RunnerModel:
         with contextlib.suppress(ProcessLookupError):
             self._process.kill()
         shutil.rmtree(self._socket_path.parent, ignore_errors=True)
+
+
+class RunnerStream:
+    """The events of one generation as the runner sends them; closing the connection cancels the generation.
+
+    `interrupt` may be called from any thread: it ends a read that waits for the next token at once, so a client
+    that goes away frees its slot without waiting for the engine. The runner drops the generation at its next
+    token and only then starts another, so the engine never runs more than it can.
+    """
+
+    def __init__(self, connection: socket.socket) -> None:
+        self._connection = connection
+        self._lines = connection.makefile("rb")
+        self._done = False
+
+    def __iter__(self) -> RunnerStream:
+        return self
+
+    def __next__(self) -> Piece | Finish:
+        while not self._done:
+            try:
+                line = self._lines.readline()
+            except OSError:
+                line = b""
+            if not line:
+                self.close()
+                raise RunnerFailure(RUNNER_BROKE)
+            message = wire.decode(line)
+            event = wire.event_from_wire(message)
+            if event is None:
+                if "error" in message:
+                    self.close()
+                    _checked(message)
+                continue
+            if isinstance(event, Finish):
+                self.close()
+            return event
+        raise StopIteration
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(OSError):
+            self._connection.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._done = True
+        self._lines.close()
+        self._connection.close()
 
 
 def _checked(message: dict[str, Any]) -> dict[str, Any]:
