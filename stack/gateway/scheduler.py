@@ -19,6 +19,7 @@ from .durations import FOREVER
 from .engines import Engine, ModelFile, ServedModel
 from .errors import SERVER_BUSY, GatewayError
 from .metrics import Metrics
+from .resources import RunnerResources
 from .store import ModelRecord
 
 log = logging.getLogger("stack.gateway.scheduler")
@@ -84,6 +85,7 @@ class Scheduler:
         self._in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reaper: asyncio.Task[None] | None = None
+        metrics.registry.register(RunnerResources(engine.name, self._runner_pids))
         metrics.queue_capacity.set(max_queue)
         metrics.parallel_capacity.set(self.parallel)
 
@@ -233,6 +235,9 @@ class Scheduler:
             for key, runner in list(self.runners.items()):
                 if runner.active == 0 and runner.expires_at <= now:
                     await self.unload(key, reason="expired")
+
+    def _runner_pids(self) -> list[tuple[str, int]]:
+        return [(runner.record.name.short, runner.model.pid) for runner in self.runners.values()]
 
     def loaded(self) -> list[Runner]:
         """Loaded models, the longest-lived first, as /api/ps sorts them."""

@@ -157,3 +157,14 @@ def test_runners_never_outlive_a_killed_gateway(models_dir: Path, tmp_path: Path
         assert not runners.is_running(pid), "the runner outlived its gateway"
     finally:
         gateway.stop()
+
+
+@pytest.mark.slow
+def test_runner_memory_and_cpu_are_exported_per_model(engine_gateway: GatewayProcess) -> None:
+    with httpx.Client(base_url=engine_gateway.url, timeout=120) as client:
+        answer(client)
+        [pid] = runner_pids(engine_gateway)
+        exported = engine_gateway.metric("gateway_runner_resident_memory_bytes", client)
+        rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        assert abs(exported - rss) / rss < 0.1, f"exported {exported:.0f} bytes, /proc says {rss}"
+        assert engine_gateway.metric("gateway_runner_cpu_seconds_total", client) > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from stack.gateway.store import BUNDLED, ModelRecord, ModelStore, bundled_file
 class SleepyModel:
     context_length = 2048
     size_bytes = 1
+    pid = os.getpid()
 
     def __init__(self) -> None:
         self.running = 0

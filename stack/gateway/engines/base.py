@@ -87,6 +87,8 @@ class LoadedModel(Protocol):
 class ServedModel(LoadedModel, Protocol):
     """A loaded model as the gateway holds it: in a process that may die on its own."""
 
+    pid: int
+
     async def wait_exit(self) -> str:
         """Returns, with the exit status in words, once the model's process has ended for whatever reason."""
         ...
