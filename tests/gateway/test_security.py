@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -36,8 +37,17 @@ def test_an_oversized_body_gets_413_and_the_gateway_keeps_serving(gateway: Gatew
 @pytest.mark.slow
 def test_every_request_writes_one_json_access_line(gateway: GatewayProcess) -> None:
     httpx.post(gateway.url + "/api/show", json={"model": "smollm2:135m"})
-    lines = [line for line in gateway.log_path.read_text().splitlines() if "stack.gateway.access" in line]
-    entry = json.loads(lines[-1].split("stack.gateway.access ", 1)[1])
+
+    def last_entry() -> dict[str, object]:
+        lines = [line for line in gateway.log_path.read_text().splitlines() if "stack.gateway.access" in line]
+        entry: dict[str, object] = json.loads(lines[-1].split("stack.gateway.access ", 1)[1])
+        return entry
+
+    # The line is written once the response has gone, so it may land a moment after the client has its answer.
+    deadline = time.monotonic() + 5
+    while last_entry()["path"] != "/api/show" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    entry = last_entry()
     assert entry["path"] == "/api/show" and entry["model"] == "smollm2:135m" and entry["status"] == 200 and "duration_ms" in entry
 
 
