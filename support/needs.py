@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from support.models.registry import registry_missing
 from support.ollama import OllamaClient, listed_name
 from support.settings import AUTO, Settings
 
@@ -34,6 +35,7 @@ class TargetNeeds:
         self._probes: dict[str, Callable[[], str | None]] = {
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
+            "registry": registry_missing,
             "tools": self._tools,
         }
         self._answers: dict[str, str | None] = {}

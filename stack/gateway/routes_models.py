@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -16,6 +17,8 @@ from .names import parse_name
 from .registry import RegistryClient
 from .routes_ollama import read_json
 from .validation import typed
+
+log = logging.getLogger("stack.gateway.models")
 
 PLAIN_JSON = "application/json"
 """pull, push and create without streaming answer with no charset, as Ollama's waitForStream sets it."""
@@ -55,7 +58,12 @@ async def head_blob(request: Request) -> Response:
 
 
 async def post_blob(request: Request) -> Response:
-    status = await manager_of(request).receive_blob(request.path_params["digest"], request.stream())
+    try:
+        status = await manager_of(request).receive_blob(request.path_params["digest"], request.stream())
+    except ClientDisconnect:
+        # Nobody is left to answer; what was received is already gone.
+        log.info("upload of %s ended by the client before its last byte", request.path_params["digest"])
+        return Response(status_code=400)
     return Response(status_code=status)
 
 
