@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -197,11 +198,15 @@ def _parse_manifest(body: bytes) -> dict[str, Any]:
 
 def _describe(error: httpx.HTTPError) -> str:
     """Go's words where a client knows them, so a plain-HTTP registry reached over HTTPS says what to do."""
-    cause = error.__cause__ or error.__context__
-    while cause is not None and not isinstance(cause, ssl.SSLError) and (cause.__cause__ or cause.__context__):
+    causes: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
         cause = cause.__cause__ or cause.__context__
-    if isinstance(cause, ssl.SSLError) or "SSL" in str(error):
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "SSL" in str(error):
         return "http: server gave HTTP response to HTTPS client (use insecure for a registry without TLS)"
-    if isinstance(error, httpx.ConnectError):
-        return f"connect: connection refused ({error})" if "refused" in str(error).lower() else f"connect: {error}"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connect: connection refused"
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return f"lookup failed: {error}"
     return str(error) or type(error).__name__
