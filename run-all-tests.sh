@@ -10,6 +10,7 @@ Usage: ./run-all-tests.sh [options] [suite ...]
 Suites (default: all):
   api          Ollama native API, OpenAI API and streaming   (features/ollama_api, openai_api, streaming)
   integration  the official ollama and openai Python clients (features/clients)
+  models       bundled models, create/copy/delete, pull/push  (features/models)
   aider        Aider edits through the stack                 (features/aider)
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance measurements                      (features/performance)
@@ -66,6 +67,7 @@ done
 declare -A suite_dirs=(
   [api]="features/ollama_api features/openai_api features/streaming"
   [integration]="features/clients"
+  [models]="features/models"
   [aider]="features/aider"
   [monitoring]="features/monitoring"
   [benchmark]="features/performance"
@@ -73,7 +75,7 @@ declare -A suite_dirs=(
 expanded=()
 for suite in "${suites[@]}"; do
   if [[ "$suite" == all ]]; then
-    expanded+=(api integration aider monitoring benchmark)
+    expanded+=(api integration models aider monitoring benchmark)
   elif [[ -n "${suite_dirs[$suite]:-}" ]]; then
     expanded+=("$suite")
   else
