@@ -46,9 +46,10 @@ class StoreGateway:
     """`python -m stack.gateway` on a free loopback port, with OLLAMA_MODELS pointing at its own directory."""
 
     def __init__(self, repo_root: Path, models_dir: Path, log_path: Path, engine: str, bundled: str = BUNDLED,
-                 startup_timeout_s: float = 120.0) -> None:
+                 environment: dict[str, str] | None = None, startup_timeout_s: float = 120.0) -> None:
         self.repo_root = repo_root
         self.bundled = bundled
+        self.environment = environment or {}
         self.models_dir = models_dir
         self.log_path = log_path
         self.engine = engine
@@ -73,7 +74,7 @@ class StoreGateway:
         self._log = self.log_path.open("ab")
         command = [str(self.repo_root / ".venv" / "bin" / "python"), "-m", "stack.gateway",
                    "--host", "127.0.0.1", "--port", str(self.port), "--engine", self.engine]
-        environment = {**os.environ, "OLLAMA_MODELS": str(self.models_dir), "GATEWAY_BUNDLED": self.bundled}
+        environment = {**os.environ, "OLLAMA_MODELS": str(self.models_dir), "GATEWAY_BUNDLED": self.bundled, **self.environment}
         self._process = subprocess.Popen(command, cwd=self.repo_root, stdout=self._log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, env=environment)
         deadline = time.monotonic() + self.startup_timeout_s
