@@ -118,6 +118,10 @@ class ModelManager:
         template = typed(body, "CreateRequest", "template", "string")
         if template:
             render_chat(template, [{"role": "user", "content": "check"}])
+        messages = typed(body, "CreateRequest", "messages", "[]api.Message") or []
+        for message in messages:
+            if not isinstance(message, dict) or not isinstance(message.get("role"), str) or not isinstance(message.get("content", ""), str):
+                raise bad_request("json: cannot unmarshal into Go struct field CreateRequest.messages of type api.Message")
         return plan
 
     async def create(self, body: dict[str, Any], plan: dict[str, Any]) -> AsyncIterator[Progress]:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from support.models.processes import terminate
 from support.stack import StackError, free_port, is_ready
 
 BUNDLED = "smollm2:135m"
@@ -95,21 +96,10 @@ class StoreGateway:
             process.wait(timeout=30)
         self._close_log()
 
-    def restart(self) -> None:
-        """Start again on the same port and store."""
-        self.stop()
-        self.start()
-
     def stop(self) -> None:
         """Terminate the gateway and wait for it; safe to call more than once."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+        terminate(process, grace_s=15)
         self._close_log()
 
     def _close_log(self) -> None:

@@ -12,6 +12,7 @@ from typing import IO
 
 import httpx
 
+from support.models.processes import terminate
 from support.stack import StackError, free_port
 
 REGISTRY_BINARY = "docker-registry"
@@ -73,13 +74,7 @@ class LocalRegistry:
     def stop(self) -> None:
         """Stop the registry; its storage goes with the work directory."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        terminate(process, grace_s=10)
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -105,3 +105,29 @@ def interrupt(url: str, method: str, path: str, body: dict[str, Any], kill: Call
         finally:
             response.close()
     return lines
+
+
+def progress_problems(lines: list[Line], first: str, verb: str, last: list[str]) -> list[str]:
+    """How a pull's or push's status lines differ from Ollama's: `first`, then `<verb> <12 hex>` lines carrying
+    digest, total and completed (each layer ending complete), then the `last` statuses; empty when they match."""
+    problems: list[str] = []
+    if not lines or lines[0] != {"status": first}:
+        problems.append(f"the first line is {lines[0] if lines else None!r}, not {{'status': {first!r}}}")
+    named = {first, *last}
+    layers = [line for line in lines if str(line.get("status", "")).startswith(f"{verb} ") and line.get("status") not in named]
+    if not layers:
+        problems.append(f"no '{verb} <digest>' line")
+    final: dict[str, Line] = {}
+    for line in layers:
+        digest = str(line.get("digest", ""))
+        if line["status"] != f"{verb} {digest[7:19]}":
+            problems.append(f"{line!r} does not name the first 12 hex digits of its digest")
+        if not isinstance(line.get("total"), int) or not 0 <= int(line.get("completed", 0)) <= line["total"]:
+            problems.append(f"{line!r} lacks a total, or completed is outside 0..total")
+        final[digest] = line
+    problems.extend(f"{digest} ends at {line.get('completed')} of {line.get('total')}" for digest, line in final.items()
+                    if line.get("completed") != line.get("total"))
+    statuses = [line.get("status") for line in lines[-len(last):]]
+    if statuses != last:
+        problems.append(f"the last lines are {statuses}, not {last}")
+    return problems

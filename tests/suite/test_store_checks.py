@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from support.models.store import blob_digests, manifest_names, qualified, store_problems
+from support.models.transfer import progress_problems
 
 
 def blob(root: Path, body: bytes) -> dict[str, object]:
@@ -56,3 +58,17 @@ def test_a_temporary_file_and_a_torn_manifest_are_problems(tmp_path: Path) -> No
 def test_names_get_ollama_defaults() -> None:
     assert qualified("smol") == ("registry.ollama.ai", "library", "smol", "latest")
     assert qualified("127.0.0.1:5000/team/smol:v1") == ("127.0.0.1:5000", "team", "smol", "v1")
+
+
+def test_progress_lines_are_checked_against_ollamas_sequence() -> None:
+    digest = "sha256:" + "ab" * 32
+    good: list[dict[str, Any]] = [{"status": "pulling manifest"}, {"status": "pulling abababababab", "digest": digest, "total": 9, "completed": 0},
+            {"status": "pulling abababababab", "digest": digest, "total": 9, "completed": 9},
+            {"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
+    end = ["verifying sha256 digest", "writing manifest", "success"]
+    assert progress_problems(good, "pulling manifest", "pulling", end) == []
+    unfinished = [*good[:2], *good[3:]]
+    assert "ends at 0 of 9" in progress_problems(unfinished, "pulling manifest", "pulling", end)[0]
+    misnamed = [good[0], {**good[2], "status": "pulling 000000000000"}, *good[3:]]
+    assert "first 12 hex" in progress_problems(misnamed, "pulling manifest", "pulling", end)[0]
+    assert "last lines" in progress_problems(good[:-1], "pulling manifest", "pulling", end)[-1]
