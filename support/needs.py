@@ -36,6 +36,7 @@ class TargetNeeds:
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
             "registry": registry_missing,
+            "embedded_stack": self._embedded_stack,
             "tools": self._tools,
         }
         self._answers: dict[str, str | None] = {}
@@ -78,6 +79,11 @@ class TargetNeeds:
             )
         self._capable = found
         return None
+
+    def _embedded_stack(self) -> str | None:
+        if self._settings.target == "local":
+            return None
+        return "starts, kills and restarts gateways of the embedded stack on stores of their own; the target is external"
 
     def _embeddings(self) -> str | None:
         exchange = self._ollama.embed({"model": self._settings.model, "input": "probe"})

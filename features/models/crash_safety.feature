@@ -1,4 +1,4 @@
-@models @slow @fixture.models.gateway
+@models @slow @needs.embedded_stack @fixture.models.gateway
 Feature: The store survives a killed gateway
   As an operator whose gateway may be killed at any moment (OOM killer, power cut, `kill -9`)
   I want the store whole after a restart

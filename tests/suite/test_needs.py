@@ -56,3 +56,8 @@ def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
         reason = needs.skip_reason(["needs.embeddings", "needs.tools"]) or ""
     assert "/api/embed answered 404" in reason
     assert "does not list the tools capability" in reason
+
+
+def test_store_scenarios_need_the_embedded_stack() -> None:
+    reason = target_needs("http://127.0.0.1:9").missing("embedded_stack") or ""
+    assert "the target is external" in reason
