@@ -196,7 +196,7 @@ class ModelManager:
         if record is None:
             raise not_found(f'model "{source}" not found')
         if record.name.key != destination_name.key:
-            await asyncio.to_thread(self.store.write_manifest, destination_name, record.manifest)
+            await asyncio.to_thread(self.store.write_manifest, destination_name, record.manifest, record.manifest_path.read_bytes())
 
     async def delete(self, body: dict[str, Any]) -> None:
         """DELETE /api/delete: the name goes, and so do its blobs that no other model uses."""

@@ -54,7 +54,7 @@ class RegistryClient:
         yield {"status": "verifying sha256 digest"}
         yield {"status": "writing manifest"}
         try:
-            await asyncio.to_thread(self.store.write_manifest, name, manifest)
+            await asyncio.to_thread(self.store.write_manifest, name, manifest, manifest_body)
         except FileNotFoundError as missing:
             raise GatewayError(500, f"pull model manifest: {missing}") from None
         yield {"status": "success"}

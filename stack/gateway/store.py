@@ -424,13 +424,14 @@ class ModelStore:
             return existing.manifest_path
         return self.manifests / name.host / name.namespace / name.model / name.tag
 
-    def write_manifest(self, name: ModelName, manifest: dict[str, Any]) -> None:
-        """Write a manifest once every blob it names is in place."""
+    def write_manifest(self, name: ModelName, manifest: dict[str, Any], body: bytes | None = None) -> None:
+        """Write a manifest once every blob it names is in place; `body` keeps a pulled manifest's exact bytes,
+        so its digest stays the registry's."""
         with self.lock:
             missing = [digest for digest in _manifest_digests(manifest) if not self.has_blob(digest)]
             if missing:
                 raise FileNotFoundError(f"blob {missing[0]} not found")
-            write_atomic(self.manifest_path(name), json.dumps(manifest).encode())
+            write_atomic(self.manifest_path(name), body if body is not None else json.dumps(manifest).encode())
 
     def delete(self, record: ModelRecord) -> list[str]:
         """Remove a name, then those of its blobs no other manifest names, as Ollama does; returns their digests.
