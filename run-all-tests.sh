@@ -10,6 +10,7 @@ Usage: ./run-all-tests.sh [options] [suite | feature path ...]
 Suites (default: all), or feature files and folders (paths relative to the repository):
   api          Ollama native API, OpenAI API and streaming   (features/ollama_api, openai_api, streaming)
   integration  the official ollama and openai Python clients (features/clients)
+  models       bundled models, create/copy/delete, pull/push  (features/models)
   aider        Aider edits through the stack                 (features/aider)
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance measurements                      (features/performance)
@@ -71,6 +72,7 @@ done
 declare -A suite_dirs=(
   [api]="features/ollama_api features/openai_api features/streaming"
   [integration]="features/clients"
+  [models]="features/models"
   [aider]="features/aider"
   [monitoring]="features/monitoring"
   [benchmark]="features/performance"
@@ -79,7 +81,7 @@ declare -A suite_dirs=(
 expanded=()
 for suite in "${suites[@]}"; do
   if [[ "$suite" == all ]]; then
-    expanded+=(api integration aider monitoring benchmark reliability)
+    expanded+=(api integration models aider monitoring benchmark reliability)
   elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
     expanded+=("$suite")
   else

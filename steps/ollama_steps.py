@@ -562,13 +562,15 @@ def step_chat_tool(context: Context) -> None:
 
 @when("a client asks about the weather offering a weather tool")
 def step_chat_weather_tool(context: Context) -> None:
-    """A chat that should make the model call the offered tool."""
-    context.response = _chat(
-        context,
+    """A chat that should make the capable model call the offered tool."""
+    body = ollama.chat_body(
+        context.needs.capable_model,
         [ollama.user("What is the weather in Boston right now?")],
+        stream=False,
         tools=[ollama.WEATHER_TOOL],
         options=ollama.options(64),
     )
+    context.response = context.ollama.chat(body)
 
 
 @when("a client asks about the weather with a format that admits only a call of the weather tool")

@@ -13,13 +13,16 @@ import json
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, empty, equal_to, greater_than, has_length
+from hamcrest import assert_that, empty, equal_to, greater_than, has_length, is_in
 
 from support import ollama, runners
 from support.background import BackgroundRequest, Outcome
 from support.bad_requests import bad_request_body
 from support.http import Exchange
+from support.models import transfer
+from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
+from support.report.allure import attach_exchange
 
 REFERENCE_PROMPT = "Name three colours of the rainbow."
 LONG_PROMPT = "Tell a very long story about a dragon who learns to cook."
@@ -27,6 +30,7 @@ EMBED_SEQUENCE = ("an embedding batch with an empty text", "an empty input", "an
 EMPTY_TEXT_ERROR = "Input content cannot be empty"
 DROPPED_WITHIN_S = 2.0
 """A dead runner leaves /api/ps at once; two seconds leave room for a loaded machine."""
+UNLOADABLE_MODEL = "suite-unloadable:latest"
 RUNNER_BUSY_CPU_S = 0.2
 """CPU time a runner spends after a request was sent, which shows it is working on it."""
 
@@ -161,12 +165,15 @@ def step_dropped_from_ps(context: Context) -> None:
 
 @given("a model file that no engine can load is installed")
 def step_unloadable_model(context: Context) -> None:
-    """A copy of the model under test's file naming an unknown architecture, installed under a name of its own."""
-    source = context.stack.model_file(context.settings.model)
-    broken = runners.unloadable_copy(source, context.settings.results_dir / "unloadable.gguf")
-    context.unloadable_model = "suite-unloadable:latest"
-    context.stack.install_model(broken, context.unloadable_model)
-    context.add_cleanup(context.stack.remove_model, context.unloadable_model)
+    """SmolLM2's file naming an unknown architecture, uploaded and created as Ollama's clients do, deleted afterwards."""
+    broken = runners.unloadable_copy(smollm2_gguf(), context.settings.results_dir / "unloadable.gguf")
+    digest = transfer.file_digest(broken)
+    uploaded = transfer.upload(context.stack.ollama_url, digest, broken, attach_exchange)
+    assert_that(uploaded.status, is_in((200, 201)), uploaded.describe())
+    context.unloadable_model = UNLOADABLE_MODEL
+    created = context.ollama.http.post("/api/create", {"model": UNLOADABLE_MODEL, "files": {broken.name: digest}, "stream": False})
+    assert_that(created.status, equal_to(200), created.describe())
+    context.add_cleanup(context.ollama.http.send, "DELETE", "/api/delete", content=json.dumps({"model": UNLOADABLE_MODEL}).encode())
 
 
 @when("a client asks that model for a completion")

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from support.ollama import OllamaClient
-from support.settings import Settings
+from support.models.registry import registry_missing
+from support.ollama import OllamaClient, listed_name
+from support.settings import AUTO, Settings
 
 TAG_PREFIX = "needs."
+CAPABLE_MODELS = ("qwen2.5-coder:1.5b",)
+"""Models known to follow instructions and call tools, in order of preference, for capable_model=auto."""
 
 
 class UnknownNeed(ValueError):
@@ -32,10 +35,20 @@ class TargetNeeds:
         self._probes: dict[str, Callable[[], str | None]] = {
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
+            "registry": registry_missing,
+            "embedded_stack": self._embedded_stack,
             "tools": self._tools,
             "runner_processes": self._runner_processes,
         }
         self._answers: dict[str, str | None] = {}
+        self._capable: str | None = None
+
+    @property
+    def capable_model(self) -> str:
+        """The model @needs.capable_model scenarios use; only valid once that need was met."""
+        if self.missing("capable_model") is not None or self._capable is None:
+            raise RuntimeError("no capable model: the scenario should have been skipped")
+        return self._capable
 
     def missing(self, need: str) -> str | None:
         """None when the target meets the requirement, otherwise the reason it does not."""
@@ -52,12 +65,26 @@ class TargetNeeds:
         return "; ".join(reasons) if reasons else None
 
     def _capable_model(self) -> str | None:
-        if self._settings.capable_model:
+        wanted = self._settings.capable_model
+        if not wanted:
+            return "needs a model that follows instructions; none was named (-D capable_model=NAME, or auto)"
+        exchange = self._ollama.tags()
+        listed = [str(m.get("name")) for m in exchange.json().get("models", [])] if exchange.status == 200 else []
+        candidates = CAPABLE_MODELS if wanted == AUTO else (wanted,)
+        found = next((name for name in candidates if listed_name(name) in listed), None)
+        if found is None:
+            return (
+                f"needs a model that follows instructions; the target lists none of {', '.join(candidates)} "
+                f"(/api/tags answered {exchange.status}; `make models` installs qwen2.5-coder:1.5b, "
+                "or name one with -D capable_model=NAME)"
+            )
+        self._capable = found
+        return None
+
+    def _embedded_stack(self) -> str | None:
+        if self._settings.target == "local":
             return None
-        return (
-            f"needs a model that follows instructions; {self._settings.model} is not assumed to "
-            "(run with -D capable_model=true and a larger model)"
-        )
+        return "starts, kills and restarts gateways of the embedded stack on stores of their own; the target is external"
 
     def _embeddings(self) -> str | None:
         exchange = self._ollama.embed({"model": self._settings.model, "input": "probe"})

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", "none"}
+AUTO = "auto"
+"""capable_model=auto: the first model of support.needs.CAPABLE_MODELS that the target lists."""
 TARGETS = ("local", "external")
 ENGINES = ("mistralrs", "llamacpp", "openai")
 
@@ -25,7 +28,8 @@ class Settings:
     results_dir: Path
     ollama_url: str
     openai_url: str
-    capable_model: bool
+    capable_model: str
+    """The model @needs.capable_model scenarios run against: a name, `auto`, or empty for none."""
     models_dir: str
     default_model: str
     startup_timeout_s: float
@@ -33,6 +37,16 @@ class Settings:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in TRUE_WORDS
+
+
+def _capable_model(value: str, model: str) -> str:
+    """`true` means the run's own model is capable, `false` that none is; anything else is a model name or `auto`."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return model
+    if word in FALSE_WORDS or not word:
+        return ""
+    return value.strip()
 
 
 def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Settings:
@@ -60,7 +74,7 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         results_dir=results_dir,
         ollama_url=ollama_url,
         openai_url=openai_url,
-        capable_model=_flag(userdata.get("capable_model", "false")),
+        capable_model=_capable_model(userdata.get("capable_model", AUTO), userdata.get("model", "smollm2:135m")),
         models_dir=userdata.get("models_dir", ""),
         default_model=userdata.get("default_model", ""),
         startup_timeout_s=float(userdata.get("startup_timeout", "180")),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import socket
 import subprocess
@@ -90,18 +89,6 @@ class Stack(ABC):
     def runners(self) -> list[RunnerProcess]:
         """The model runner processes behind the gateway; empty where the suite cannot see them."""
         return []
-
-    def model_file(self, name: str) -> Path:
-        """The GGUF file behind a model of the stack's store."""
-        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
-
-    def install_model(self, gguf: Path, name: str) -> None:
-        """Put a GGUF file into the stack's model store under a name, as `ollama create` would."""
-        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
-
-    def remove_model(self, name: str) -> None:
-        """Take a model that install_model put in out of the store again."""
-        raise StackError(f"a {self.settings.target} stack's model store is not reachable from the suite")
 
     def describe(self) -> dict[str, str]:
         """Facts for the report's environment section."""
@@ -227,36 +214,6 @@ class LocalProcessStack(Stack):
         """The gateway's runner processes, from /proc."""
         pid = self.gateway_pid
         return runner_processes(pid) if pid is not None else []
-
-    @property
-    def models_dir(self) -> Path:
-        """Where the gateway keeps its models: the same rule as the gateway's own --models-dir default."""
-        return Path(self.settings.models_dir or os.environ.get("OLLAMA_MODELS") or Path.home() / ".cache" / "mistralrs-gateway" / "models")
-
-    def model_file(self, name: str) -> Path:
-        """The model's GGUF, from the gateway's store."""
-        from stack.gateway.store import ModelStore
-
-        record = ModelStore(self.models_dir).find(name)
-        if record is None:
-            raise StackError(f"{name} is not in {self.models_dir}")
-        return record.gguf_path
-
-    def install_model(self, gguf: Path, name: str) -> None:
-        """Register the file in the gateway's store; the gateway reads its store on every request."""
-        from stack.gateway.store import ModelStore
-
-        ModelStore(self.models_dir).register(gguf, [name], template="{{ messages[-1].content }}", parameters={})
-
-    def remove_model(self, name: str) -> None:
-        """Remove the manifest and the model blob of a model install_model registered."""
-        from stack.gateway.store import ModelStore
-
-        record = ModelStore(self.models_dir).find(name)
-        if record is not None:
-            blob = record.blobs / record.manifest["layers"][0]["digest"].replace(":", "-")
-            record.manifest_path.unlink(missing_ok=True)
-            blob.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the gateway's log, for error messages."""

@@ -62,7 +62,6 @@ Feature: A crashed engine costs only the requests it was serving
       Then the model under test is no longer listed as running
       And the same gateway process gives the same answer to the reference prompt
 
-    @needs.runner_processes
     Scenario: A model whose runner cannot start
       Given a model file that no engine can load is installed
       When a client asks that model for a completion

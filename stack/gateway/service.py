@@ -152,8 +152,9 @@ class Gateway:
             "capabilities": record.capabilities,
             "modified_at": timestamp(record.modified_at),
         }
-        if body.get("system"):
-            response["system"] = body["system"]
+        system = body.get("system") or record.system
+        if system:
+            response["system"] = system
         return {key: value for key, value in response.items() if value or key in ("model_info", "details", "modified_at")}
 
     def _modelfile(self, record: ModelRecord, parameters: dict[str, Any]) -> str:
@@ -228,9 +229,9 @@ class Gateway:
             if raw:
                 text = prompt
             elif template is not None:
-                text = render_go_template(template, {"System": system or "", "Prompt": prompt, "Response": ""})
+                text = render_go_template(template, {"System": system or record.system, "Prompt": prompt, "Response": ""})
             else:
-                messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+                messages = _with_model_defaults(record, ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}])
                 text = render_chat(record.template, messages)
             if context:
                 text = engine_model.detokenize(list(context)) + text
@@ -276,7 +277,7 @@ class Gateway:
             return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "load"})
 
         def build(engine_model: LoadedModel, limit: int) -> tuple[str, list[int]]:
-            kept = list(messages)
+            kept = _with_model_defaults(record, messages)
             while True:
                 text = render_chat(record.template, kept, tools)
                 tokens = engine_model.tokenize(text)
@@ -506,6 +507,14 @@ def _decode_message(message: object) -> dict[str, Any]:
         if message.get(key):
             decoded[key] = message[key]
     return decoded
+
+
+def _with_model_defaults(record: ModelRecord, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A Modelfile's MESSAGE history first and its SYSTEM prompt where the request brings none, as Ollama renders them."""
+    history = [_decode_message(message) for message in record.messages]
+    if record.system and not any(message["role"] == "system" for message in messages):
+        history.insert(0, {"role": "system", "content": record.system})
+    return history + list(messages)
 
 
 def _parameter_lines(parameters: dict[str, Any]) -> str:

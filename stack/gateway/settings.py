@@ -34,6 +34,8 @@ class Settings:
     api_key: str | None = None
     load_timeout: float = 300.0
     """OLLAMA_LOAD_TIMEOUT: how long a loading runner may stay silent; 0 for no limit."""
+    bundled: frozenset[str] | None = None
+    """The bundled models to register at start-up by tag; None registers every one installed."""
 
     @property
     def loopback(self) -> bool:
@@ -78,6 +80,8 @@ def from_environment(argv: Sequence[str] | None = None, environ: Mapping[str, st
     parser.add_argument("--models-dir", type=Path, default=Path(env["OLLAMA_MODELS"]) if env.get("OLLAMA_MODELS") else Settings().models_dir)
     parser.add_argument("--default-model", default=env.get("GATEWAY_DEFAULT_MODEL", DEFAULT_MODEL),
                         help='the model that requests naming "default" reach, as in mistral.rs')
+    parser.add_argument("--bundled", default=env.get("GATEWAY_BUNDLED", "all"),
+                        help="bundled models to register, by tag, comma-separated: all (default), none, or e.g. smollm2:135m")
     args = parser.parse_args(argv)
     origins = tuple(origin.strip() for origin in env.get("OLLAMA_ORIGINS", "").split(",") if origin.strip())
     return Settings(
@@ -96,4 +100,12 @@ def from_environment(argv: Sequence[str] | None = None, environ: Mapping[str, st
         max_body_bytes=int(env.get("GATEWAY_MAX_BODY_BYTES", str(Settings.max_body_bytes))),
         api_key=env.get("GATEWAY_API_KEY") or None,
         load_timeout=parse_load_timeout_env(env.get("OLLAMA_LOAD_TIMEOUT") or "5m"),
+        bundled=parse_bundled(args.bundled),
     )
+
+
+def parse_bundled(value: str) -> frozenset[str] | None:
+    """`all` registers every bundled model that is installed; `none` or a list of tags registers only those."""
+    if value.strip().lower() == "all":
+        return None
+    return frozenset(tag.strip() for tag in value.split(",") if tag.strip() and tag.strip().lower() != "none")

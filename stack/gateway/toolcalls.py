@@ -2,7 +2,7 @@
 
 Two forms are recognised: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, as SmolLM2's template asks,
 and an answer that is nothing but such a JSON object naming one of the request's tools (what a model gives when
-`format` constrains it to a call), which is held back until it is complete, as Ollama's JSON tool parsing did.
+`format` constrains it to a call, or Qwen2.5-Coder inside a ```json fence), which is held back until it is complete, as Ollama's JSON tool parsing did.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
+FENCE = "```"
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ToolCallParser:
             if not opening:
                 self._buffer += text
                 return "", []
-            self._bare_json = opening.startswith("{")
+            self._bare_json = opening.startswith(("{", FENCE))
         if self._bare_json:
             self._buffer += text
             return "", []
@@ -70,7 +71,7 @@ class ToolCallParser:
     def finish(self) -> str:
         """Whatever is still held back, as content: an unterminated call is shown rather than lost."""
         if self._bare_json:
-            call = _parse_call(self._buffer, len(self.calls))
+            call = _parse_call(_unfenced(self._buffer), len(self.calls))
             if call is not None and call["function"]["name"] in self.tool_names:
                 self.calls.append(call)
                 self._buffer = ""
@@ -83,6 +84,14 @@ class ToolCallParser:
                 rest = ""
         self._buffer, self._inside = "", False
         return rest
+
+
+def _unfenced(text: str) -> str:
+    """The JSON inside a Markdown code fence, as Qwen2.5-Coder writes a call: ```json {...} ```."""
+    stripped = text.strip()
+    if stripped.startswith(FENCE) and stripped.endswith(FENCE) and "\n" in stripped:
+        return stripped[stripped.index("\n") + 1 : -len(FENCE)]
+    return stripped
 
 
 def _partial_tag_length(text: str) -> int:

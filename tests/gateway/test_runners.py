@@ -17,6 +17,8 @@ from stack.gateway.engines.process import ErrorTail, terminated
 from stack.gateway.errors import GatewayError
 from stack.gateway.options import parse_format
 from support import runners
+from support.models import transfer
+from support.models.gateway import smollm2_gguf
 
 from .conftest import GatewayProcess
 
@@ -131,15 +133,13 @@ def test_a_runner_killed_while_idle_leaves_ps_at_once(engine_gateway: GatewayPro
 
 
 @pytest.mark.slow
-def test_a_model_no_runner_can_load_is_ollamas_load_failure(engine_gateway: GatewayProcess, models_dir: Path, tmp_path: Path) -> None:
-    from stack.gateway.store import ModelStore
-
-    store = ModelStore(models_dir)
-    source = store.find("smollm2")
-    assert source is not None
-    broken = runners.unloadable_copy(source.gguf_path, tmp_path / "broken.gguf")
-    store.register(broken, ["broken:latest"], "{{ messages[-1].content }}", {})
+def test_a_model_no_runner_can_load_is_ollamas_load_failure(engine_gateway: GatewayProcess, tmp_path: Path) -> None:
+    broken = runners.unloadable_copy(smollm2_gguf(), tmp_path / "broken.gguf")
+    digest = transfer.file_digest(broken)
+    transfer.upload(engine_gateway.url, digest, broken, None)
     with httpx.Client(base_url=engine_gateway.url, timeout=120) as client:
+        created = client.post("/api/create", json={"model": "broken", "files": {"broken.gguf": digest}, "stream": False})
+        assert created.status_code == 200, created.text
         response = client.post("/api/generate", json={"model": "broken", "prompt": "hi", "stream": False})
         assert response.status_code == 500
         assert response.json()["error"].startswith("llama-server process has terminated: exit status 1: error loading model:")

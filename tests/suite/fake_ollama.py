@@ -21,6 +21,9 @@ DEFECTS = frozenset({"missing_model_status", "blank_lines", "empty_thinking", "o
 WORDS = ["The", " sky", " is", " blue", "."]
 
 
+LISTED = ("smollm2:135m", "qwen2.5-coder:1.5b")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -78,6 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Liveness and version."""
         if self.path == "/":
             self._send(200, b"Ollama is running", "text/plain; charset=utf-8")
+        elif self.path == "/api/tags":
+            self._json(200, {"models": [{"name": name, "model": name} for name in LISTED]})
         elif self.path == "/api/version":
             old = "old_version" in self.server.defects
             self._json(200, {"version": "0.5.0" if old else "0.33.0"})

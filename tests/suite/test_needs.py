@@ -32,9 +32,22 @@ def test_an_unknown_need_is_an_error_not_a_silent_skip() -> None:
         target_needs("http://127.0.0.1:9").skip_reason(["needs.gpu"])
 
 
-def test_a_capable_model_is_assumed_only_when_declared() -> None:
-    assert "capable_model=true" in (target_needs("http://127.0.0.1:9").missing("capable_model") or "")
-    assert target_needs("http://127.0.0.1:9", capable_model="true").missing("capable_model") is None
+def test_no_capable_model_is_assumed_when_none_is_wanted() -> None:
+    assert "none was named" in (target_needs("http://127.0.0.1:9", capable_model="false").missing("capable_model") or "")
+
+
+def test_the_capable_model_is_picked_from_the_target_list() -> None:
+    with fake_ollama.running() as server:
+        needs = target_needs(server.url)
+        assert needs.missing("capable_model") is None
+        assert needs.capable_model == "qwen2.5-coder:1.5b"
+
+
+def test_a_named_capable_model_must_be_listed() -> None:
+    with fake_ollama.running() as server:
+        assert target_needs(server.url, capable_model="smollm2:135m").capable_model == "smollm2:135m"
+        reason = target_needs(server.url, capable_model="llama3.2").missing("capable_model") or ""
+    assert "llama3.2" in reason and "-D capable_model=NAME" in reason
 
 
 def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
@@ -43,3 +56,8 @@ def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
         reason = needs.skip_reason(["needs.embeddings", "needs.tools"]) or ""
     assert "/api/embed answered 404" in reason
     assert "does not list the tools capability" in reason
+
+
+def test_store_scenarios_need_the_embedded_stack() -> None:
+    reason = target_needs("http://127.0.0.1:9").missing("embedded_stack") or ""
+    assert "the target is external" in reason

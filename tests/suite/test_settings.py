@@ -15,7 +15,7 @@ def test_defaults_start_the_embedded_stack_with_the_small_model() -> None:
     settings = settings_from_userdata({}, ROOT)
     assert (settings.target, settings.model, settings.engine) == ("local", "smollm2:135m", "mistralrs")
     assert settings.results_dir == ROOT / "results" / "last-run"
-    assert settings.capable_model is False
+    assert settings.capable_model == "auto"
 
 
 def test_an_external_target_needs_a_url_and_derives_the_openai_one() -> None:
@@ -37,9 +37,12 @@ def test_unknown_targets_and_engines_are_refused(userdata: dict[str, str]) -> No
         settings_from_userdata(userdata, ROOT)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("true", True), ("YES", True), ("1", True), ("false", False)])
-def test_capable_model_is_a_flag(value: str, expected: bool) -> None:
-    assert settings_from_userdata({"capable_model": value}, ROOT).capable_model is expected
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", "smollm2:135m"), ("YES", "smollm2:135m"), ("false", ""), ("auto", "auto"), ("qwen2.5-coder:1.5b", "qwen2.5-coder:1.5b")],
+)
+def test_capable_model_names_a_model_or_picks_one(value: str, expected: str) -> None:
+    assert settings_from_userdata({"capable_model": value}, ROOT).capable_model == expected
 
 
 def test_absolute_results_dirs_are_kept() -> None:

@@ -1,0 +1,95 @@
+"""A model store on disk, read the way Ollama lays it out, and every way it could be inconsistent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+BLOB_NAME = re.compile(r"^sha256-[0-9a-f]{64}$")
+PARTIAL_SUFFIX = "-partial"
+
+
+def manifest_names(root: Path) -> set[str]:
+    """`host/namespace/model:tag` for every manifest file in the store."""
+    manifests = root / "manifests"
+    if not manifests.exists():
+        return set()
+    return {f"{p.parts[-4]}/{p.parts[-3]}/{p.parts[-2]}:{p.name}" for p in manifests.glob("*/*/*/*") if p.is_file()}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def partial_downloads(root: Path) -> list[Path]:
+    """Downloads a pull left to resume; never under a blob's final name."""
+    blobs = root / "blobs"
+    return sorted(blobs.glob(f"*{PARTIAL_SUFFIX}")) if blobs.exists() else []
+
+
+def store_problems(root: Path) -> list[str]:
+    """Everything wrong with a store: an unreadable or dangling manifest, a half blob, a stray file.
+
+    A pull's partial download is allowed: it has its own name and is what a resumed pull continues.
+    """
+    problems: list[str] = []
+    blobs = root / "blobs"
+    for path in sorted((root / "manifests").rglob("*")) if (root / "manifests").exists() else []:
+        if not path.is_file():
+            continue
+        if len(path.relative_to(root / "manifests").parts) != 4:
+            problems.append(f"stray file among the manifests: {path}")
+            continue
+        try:
+            manifest = json.loads(path.read_bytes())
+            layers = [manifest["config"], *manifest["layers"]]
+        except (ValueError, KeyError, TypeError) as error:
+            problems.append(f"unreadable manifest {path}: {error}")
+            continue
+        for layer in layers:
+            blob = blobs / str(layer["digest"]).replace(":", "-")
+            if not blob.exists():
+                problems.append(f"{path} names {layer['digest']}, which is not in the store")
+            elif blob.stat().st_size != layer["size"]:
+                problems.append(f"{blob.name} has {blob.stat().st_size} bytes, its manifest says {layer['size']}")
+    for blob in sorted(blobs.iterdir()) if blobs.exists() else []:
+        if blob.name.endswith(PARTIAL_SUFFIX):
+            continue
+        if not BLOB_NAME.match(blob.name):
+            problems.append(f"stray file among the blobs: {blob.name}")
+        elif _sha256(blob) != blob.name.removeprefix("sha256-"):
+            problems.append(f"half or damaged blob under its final name: {blob.name}")
+    return problems
+
+
+def qualified(name: str) -> tuple[str, str, str, str]:
+    """host, namespace, model and tag of a name, with Ollama's defaults filled in."""
+    tag = "latest"
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    parts = name.split("/")
+    host = parts[-3] if len(parts) == 3 else "registry.ollama.ai"
+    namespace = parts[-2] if len(parts) >= 2 else "library"
+    return host, namespace, parts[-1], tag
+
+
+def blob_digests(root: Path, name: str) -> set[str]:
+    """The digests a model's manifest names, its config included; matched case-insensitively as Ollama does."""
+    wanted = "/".join(qualified(name)).lower()
+    for path in (root / "manifests").glob("*/*/*/*"):
+        if "/".join(path.parts[-4:]).lower() == wanted:
+            manifest = json.loads(path.read_bytes())
+            return {str(layer["digest"]) for layer in [manifest["config"], *manifest["layers"]]}
+    raise AssertionError(f"no manifest for {name} in {root}")
+
+
+def has_blob_file(root: Path, digest: str) -> bool:
+    """Whether the blob is in the store under its final name."""
+    return (root / "blobs" / digest.replace(":", "-")).exists()
