@@ -209,10 +209,10 @@ class ModelManager:
         record = self.store.find_name(name)
         if record is None:
             raise not_found(f"model '{raw}' not found")
-        sharing = [other for other in self.store.list() if other.manifest_digest == record.manifest_digest and other.name != record.name]
+        sharing = [other for other in self.store.list() if other.name != record.name and other.gguf_path == record.gguf_path]
         if not sharing:
-            # A model answering a request stays loaded until that request ends; its file stays readable meanwhile.
-            await self.scheduler.unload(record.manifest_digest, reason="deleted")
+            # A runner answering a request stops when that request ends; its file stays readable meanwhile.
+            await self.scheduler.unload(record, reason="deleted")
         await asyncio.to_thread(self.store.delete, record)
 
 

@@ -79,7 +79,7 @@ class Scheduler:
         self.default_keep_alive = default_keep_alive
         self.max_loaded = max_loaded or DEFAULT_MAX_LOADED
         self.runners: dict[str, Runner] = {}
-        """Loaded models by manifest digest, so tags of one model share one runner, as in Ollama."""
+        """Loaded models by model file, so the tags and variants of one GGUF share one runner, as in Ollama."""
         self._loading: dict[str, asyncio.Future[Runner]] = {}
         self._pending = 0
         self._in_flight = 0
@@ -99,7 +99,7 @@ class Scheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         for key in list(self.runners):
-            await self.unload(key, reason="shutdown", force=True)
+            await self._unload(key, reason="shutdown", force=True)
 
     @contextlib.asynccontextmanager
     async def slot(self, record: ModelRecord, keep_alive: float | None) -> AsyncIterator[Slot]:
@@ -144,7 +144,7 @@ class Scheduler:
 
     async def load(self, record: ModelRecord, keep_alive: float | None) -> Runner:
         """The runner for a model, loading it (once, however many requests ask) if needed."""
-        key = record.manifest_digest
+        key = runner_key(record)
         runner = self.runners.get(key)
         if runner is None:
             future = self._loading.get(key)
@@ -187,14 +187,14 @@ class Scheduler:
         self.metrics.model_loaded.labels(name, engine).set(1)
         log.info("loaded %s with %s in %.2fs", name, engine, seconds)
         runner = Runner(record, model, asyncio.Semaphore(self.parallel), self.default_keep_alive)
-        self.runners[record.manifest_digest] = runner
+        self.runners[runner_key(record)] = runner
         runner.watcher = asyncio.create_task(self._watch(runner))
         return runner
 
     async def _watch(self, runner: Runner) -> None:
         """Drop a runner that ends while still loaded: it crashed or was killed, busy or idle."""
         how = await runner.model.wait_exit()
-        key = runner.record.manifest_digest
+        key = runner_key(runner.record)
         if self.runners.get(key) is not runner:
             return
         del self.runners[key]
@@ -211,10 +211,21 @@ class Scheduler:
                 await asyncio.sleep(0.05)
                 continue
             oldest = min(idle, key=lambda runner: runner.expires_at)
-            await self.unload(oldest.record.manifest_digest, reason="evicted")
+            await self._unload(runner_key(oldest.record), reason="evicted")
 
-    async def unload(self, key: str, reason: str = "request", force: bool = False) -> bool:
-        """Unload a model now if nothing is running on it (or, when forced, whatever runs); False when it was not loaded."""
+    async def unload(self, record: ModelRecord, reason: str = "request") -> bool:
+        """Unload a model now if it is idle; a busy one goes as soon as its last request ends, as Ollama's keep_alive 0.
+
+        False when it was not unloaded now.
+        """
+        runner = self.runners.get(runner_key(record))
+        if runner is not None and runner.active:
+            runner.keep_alive = 0
+            return False
+        return await self._unload(runner_key(record), reason)
+
+    async def _unload(self, key: str, reason: str, force: bool = False) -> bool:
+        """Stop the runner under `key` if nothing runs on it, or whatever runs when forced."""
         runner = self.runners.get(key)
         if runner is None or (runner.active and not force):
             return False
@@ -234,7 +245,7 @@ class Scheduler:
             now = time.time()
             for key, runner in list(self.runners.items()):
                 if runner.active == 0 and runner.expires_at <= now:
-                    await self.unload(key, reason="expired")
+                    await self._unload(key, reason="expired")
 
     def _runner_pids(self) -> list[tuple[str, int]]:
         return [(runner.record.name.short, runner.model.pid) for runner in self.runners.values()]
@@ -242,6 +253,11 @@ class Scheduler:
     def loaded(self) -> list[Runner]:
         """Loaded models, the longest-lived first, as /api/ps sorts them."""
         return sorted(self.runners.values(), key=lambda runner: runner.expires_at, reverse=True)
+
+
+def runner_key(record: ModelRecord) -> str:
+    """Runners are keyed by model file: names and variants of one GGUF share one."""
+    return str(record.gguf_path)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

@@ -213,7 +213,7 @@ class Gateway:
             raise not_found("model '' not found")
         record = self.require_model(model)
         if not prompt and keep_alive == 0:
-            await self.scheduler.unload(record.manifest_digest)
+            await self.scheduler.unload(record)
             return ({"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": "unload"})
         if raw and (template or system or context):
             raise bad_request("raw mode does not support template, system, or context")
@@ -265,7 +265,7 @@ class Gateway:
         record = self.require_model(model)
         messages = [_decode_message(message) for message in messages]
         if not messages and keep_alive == 0:
-            await self.scheduler.unload(record.manifest_digest)
+            await self.scheduler.unload(record)
             return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
         if tools and "tools" not in record.capabilities:
             raise bad_request(f"{record.name.qualified} does not support tools")
