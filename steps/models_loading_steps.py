@@ -1,7 +1,7 @@
 """Steps for several models at once: OLLAMA_MAX_LOADED_MODELS and least-recently-used unloading, seen in /api/ps.
 
-Each scenario starts its own gateway with the limit under test and variants of SmolLM2 (each variant has its
-own manifest, so the scheduler loads it as a separate model).
+Each scenario starts its own gateway with the limit under test and one model per name, each from a GGUF file of
+its own (SmolLM2 padded differently): runners are per model file, so names of one file would share a runner.
 
 Example:
     Given a gateway that keeps at most 1 model loaded, with models "first" and "second"
@@ -21,8 +21,9 @@ from behave.runner import Context
 from hamcrest import assert_that, contains_inanyorder, equal_to
 
 from support.http import HttpClient
+from support.models import transfer
 from support.models.client import ModelsClient
-from support.models.gateway import StoreGateway
+from support.models.gateway import StoreGateway, own_gguf
 from support.ollama import listed_name
 from support.report.allure import attach_exchange
 
@@ -40,7 +41,7 @@ def _models(context: Context) -> ModelsClient:
 
 @given("a gateway that keeps at most {limit:d} {noun}, with models {models}")
 def step_limited_gateway(context: Context, limit: int, noun: str, models: str) -> None:
-    """Start a gateway with OLLAMA_MAX_LOADED_MODELS and create one SmolLM2 variant per name."""
+    """Start a gateway with OLLAMA_MAX_LOADED_MODELS and create one model per name, each from its own file."""
     scratch = Path(tempfile.mkdtemp(prefix="limited-gateway-"))
     gateway = StoreGateway(Path(__file__).resolve().parent.parent, scratch / "models",
                            context.settings.results_dir / "limited-gateway.log", context.settings.engine,
@@ -51,8 +52,11 @@ def step_limited_gateway(context: Context, limit: int, noun: str, models: str) -
     context.add_cleanup(http.close)
     gateway.start()
     context.limited_models = ModelsClient(http)
-    for name in _names(models):
-        exchange = _models(context).create({"model": name, "from": "smollm2:135m", "system": f"You are {name}.", "stream": False})
+    for variant, name in enumerate(_names(models), start=1):
+        path = own_gguf(scratch, variant)
+        digest = transfer.file_digest(path)
+        transfer.upload(gateway.url, digest, path, attach_exchange)
+        exchange = _models(context).create({"model": name, "files": {path.name: digest}, "stream": False})
         assert_that(exchange.status, equal_to(200), exchange.describe())
 
 

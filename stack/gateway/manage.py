@@ -209,10 +209,9 @@ class ModelManager:
         record = self.store.find_name(name)
         if record is None:
             raise not_found(f"model '{raw}' not found")
-        sharing = [other for other in self.store.list() if other.name != record.name and other.gguf_path == record.gguf_path]
-        if not sharing:
-            # A runner answering a request stops when that request ends; its file stays readable meanwhile.
-            await self.scheduler.unload(record, reason="deleted")
+        # A runner answering a request stops when that request ends; its file stays readable meanwhile. Other names
+        # of the same file load it again when next asked.
+        await self.scheduler.unload(record, reason="deleted")
         await asyncio.to_thread(self.store.delete, record)
 
 

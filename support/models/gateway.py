@@ -27,18 +27,19 @@ def smollm2_gguf() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
 
 
-def own_gguf(directory: Path) -> Path:
+def own_gguf(directory: Path, variant: int = 0) -> Path:
     """A GGUF no bundled model has: SmolLM2's with padding after the tensor data, which readers never reach.
 
     It stands for a user's own model file: uploading it stores a new blob rather than finding the bundled one.
+    Each variant pads differently, so variants are different files, loaded as different models.
     """
-    path = directory / "own-model.gguf"
+    path = directory / (f"own-model-{variant}.gguf" if variant else "own-model.gguf")
     if not path.exists():
         directory.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         shutil.copyfile(smollm2_gguf(), partial)
         with partial.open("ab") as handle:
-            handle.write(b"\0" * 64)
+            handle.write(b"\0" * (64 + variant))
         partial.replace(path)
     return path
 
