@@ -20,7 +20,7 @@ $(STAMP): requirements.txt stack/requirements.txt
 
 # Prometheus, promtool, Alertmanager and amtool from Debian; the suite starts its own, on free ports.
 monitoring-tools:
-	for tool in prometheus promtool prometheus-alertmanager amtool; do command -v $$tool >/dev/null || exit 1; done || \
+	(for tool in prometheus promtool prometheus-alertmanager amtool; do command -v $$tool >/dev/null || exit 1; done) || \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
 
 ## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
