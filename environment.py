@@ -18,6 +18,8 @@ from behave.model import Feature, Scenario
 from behave.runner import Context
 
 from support.http import HttpClient
+from support.monitoring.fixture import TAG as MONITORING_TAG
+from support.monitoring.fixture import monitoring_fixture
 from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
@@ -74,6 +76,12 @@ def before_all(context: Context) -> None:
 def before_feature(context: Context, feature: Feature) -> None:
     """Let the Allure report see scenarios grouped under rules."""
     report_rule_scenarios(feature)
+
+
+def before_tag(context: Context, tag: str) -> None:
+    """Start what a feature's @fixture.* tag names; it stops when the feature ends."""
+    if tag == MONITORING_TAG:
+        use_fixture(monitoring_fixture, context)
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from support.monitoring import needs as monitoring_needs
 from support.ollama import OllamaClient
 from support.settings import Settings
 
@@ -33,6 +34,10 @@ class TargetNeeds:
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
             "tools": self._tools,
+            "prometheus": lambda: monitoring_needs.prometheus(settings),
+            "alertmanager": lambda: monitoring_needs.alertmanager(settings),
+            "grafana": lambda: monitoring_needs.grafana(settings),
+            "local_stack": lambda: monitoring_needs.local_stack(settings),
         }
         self._answers: dict[str, str | None] = {}
 

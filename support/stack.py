@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
@@ -128,6 +129,13 @@ class LocalProcessStack(Stack):
         self.log_path = settings.results_dir / "stack.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self.extra_env: dict[str, str] = {}
+        """Environment variables (OLLAMA_MAX_QUEUE, ...) for the next start, on top of the suite's own."""
+
+    @property
+    def pid(self) -> int | None:
+        """The gateway's process id while it runs."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
 
     @property
     def ollama_url(self) -> str:
@@ -168,6 +176,7 @@ class LocalProcessStack(Stack):
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.extra_env},
         )
         deadline = time.monotonic() + self.settings.startup_timeout_s
         while time.monotonic() < deadline:

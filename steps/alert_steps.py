@@ -1,0 +1,144 @@
+"""Steps for alerts end to end: a condition starts, the alert goes pending and firing, reaches the webhook, resolves.
+
+Example:
+    Given the gateway has been stopped
+    Then the "GatewayDown" alert goes pending, then firing, within its bounds
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import allure
+from behave import given, then, when
+from behave.runner import Context
+from hamcrest import assert_that, greater_than, has_item, less_than_or_equal_to, not_none
+
+from support.monitoring import traffic
+from support.monitoring.alerts import follow, held_by_alertmanager, notification
+from support.monitoring.monitor import Monitoring
+from support.stack import LocalProcessStack, is_ready
+
+
+def _monitoring(context: Context) -> Monitoring:
+    monitoring: Monitoring | None = context.monitoring
+    assert monitoring is not None, "the feature has no monitoring (is it tagged @fixture.monitoring?)"
+    return monitoring
+
+
+def _local_stack(context: Context) -> LocalProcessStack:
+    stack = context.stack
+    assert isinstance(stack, LocalProcessStack), "only the embedded stack can be stopped and started"
+    return stack
+
+
+def _restore(stack: LocalProcessStack) -> None:
+    """Leave the gateway running with the suite's settings, whatever the scenario did to it."""
+    if stack.extra_env:
+        stack.extra_env = {}
+        stack.stop()
+    if not is_ready(stack.ollama_url):
+        stack.stop()
+        stack.start()
+
+
+@given("the gateway has been stopped")
+def step_stop_gateway(context: Context) -> None:
+    """Stop the gateway process; it is started again at the end of the scenario if a step has not."""
+    stack = _local_stack(context)
+    context.add_cleanup(_restore, stack)
+    stack.stop()
+    context.condition_started_at = time.time()
+
+
+@when("the gateway is started again")
+def step_start_gateway(context: Context) -> None:
+    """Start the gateway on the same port and note when it answered."""
+    _local_stack(context).start()
+    context.condition_ended_at = time.time()
+
+
+@when("clients send only bad requests for {intervals:d} scrape intervals")
+def step_bad_requests(context: Context, intervals: int) -> None:
+    """Bad chat requests, four per scrape interval, so every scrape sees the error counter rise."""
+    monitoring = _monitoring(context)
+    context.condition_started_at = time.time()
+    pause = monitoring.scrape_interval_s / 4
+    for _ in range(intervals * 4):
+        exchange = traffic.send("bad chat", context.settings.model, context.ollama, context.openai)
+        assert_that(exchange.status, greater_than(399), exchange.describe())
+        time.sleep(pause)
+
+
+@given("the gateway runs with room for {waiting:d} waiting request and {slots:d} slot")
+def step_small_queue(context: Context, waiting: int, slots: int) -> None:
+    """Restart the gateway with OLLAMA_MAX_QUEUE and OLLAMA_NUM_PARALLEL set; the suite's settings return afterwards."""
+    stack = _local_stack(context)
+    context.add_cleanup(_restore, stack)
+    stack.stop()
+    stack.extra_env = {"OLLAMA_MAX_QUEUE": str(waiting), "OLLAMA_NUM_PARALLEL": str(slots)}
+    stack.start()
+
+
+@when("{clients:d} clients ask for long answers at once")
+def step_flood(context: Context, clients: int) -> None:
+    """Concurrent 64-token generations; the statuses are kept."""
+    context.condition_started_at = time.time()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        exchanges = list(pool.map(
+            lambda _: traffic.send("generate", context.settings.model, context.ollama, context.openai, num_predict=64), range(clients)))
+    context.statuses = [exchange.status for exchange in exchanges]
+
+
+@then("at least one of them is refused with {status:d}")
+def step_refused(context: Context, status: int) -> None:
+    """The queue bound was reached."""
+    assert_that(context.statuses, has_item(status))
+
+
+@then('the "{alertname}" alert goes pending, then firing, within its bounds')
+def step_alert_fires(context: Context, alertname: str) -> None:
+    """Follow the alert in Prometheus; each stage within the bound the configured intervals give."""
+    monitoring = _monitoring(context)
+    timing = monitoring.timing(alertname)
+    path = follow(monitoring, alertname, context.condition_started_at, timing)
+    context.alert_path = path
+    allure.attach(f"{path.describe()}\nbounds: {timing.describe()}", name=f"{alertname} timing", attachment_type=allure.attachment_type.TEXT)
+    assert_that(path.firing_at, not_none(), f"{path.describe()}; bounds: {timing.describe()}")
+    assert path.firing_at is not None and path.pending_at is not None
+    if timing.for_s > 0:
+        assert_that(path.pending_at - path.started_at, less_than_or_equal_to(timing.pending_within_s), path.describe())
+        assert_that(path.firing_at - path.pending_at, less_than_or_equal_to(timing.firing_within_s), path.describe())
+        # Prometheus holds an alert pending for its whole for: before firing it.
+        assert_that(path.firing_at - path.pending_at, greater_than(timing.for_s - timing.evaluation_interval_s), path.describe())
+
+
+@then('the webhook receives the "{alertname}" firing notification through Alertmanager')
+def step_alert_notified(context: Context, alertname: str) -> None:
+    """Alertmanager holds the alert and the webhook gets a firing notification within group_wait and slack."""
+    monitoring = _monitoring(context)
+    timing = monitoring.timing(alertname)
+    held = held_by_alertmanager(monitoring, alertname, timing.notified_within_s)
+    allure.attach(json.dumps(held, indent=2), name=f"{alertname} in Alertmanager", attachment_type=allure.attachment_type.JSON)
+    assert_that(len(held), greater_than(0), f"Alertmanager holds no {alertname} alert")
+    found = notification(monitoring, alertname, "firing", context.condition_started_at, timing.notified_within_s)
+    assert_that(found, not_none(), f"no firing {alertname} notification within {timing.notified_within_s:g} s of firing")
+    assert found is not None
+    allure.attach(json.dumps(found.body, indent=2), name=f"{alertname} firing notification", attachment_type=allure.attachment_type.JSON)
+    delay = found.received_at - context.alert_path.firing_at
+    assert_that(delay, less_than_or_equal_to(timing.notified_within_s), f"the notification came {delay:.1f} s after firing")
+
+
+@then('the webhook receives the "{alertname}" resolved notification within its bound')
+def step_alert_resolved(context: Context, alertname: str) -> None:
+    """A resolved notification arrives within a scrape, an evaluation, group_interval and slack."""
+    monitoring = _monitoring(context)
+    timing = monitoring.timing(alertname)
+    found = notification(monitoring, alertname, "resolved", context.condition_ended_at, timing.resolved_within_s)
+    assert_that(found, not_none(), f"no resolved {alertname} notification within {timing.resolved_within_s:g} s")
+    assert found is not None
+    allure.attach(json.dumps(found.body, indent=2), name=f"{alertname} resolved notification", attachment_type=allure.attachment_type.JSON)
+    allure.attach(f"resolved notification {found.received_at - context.condition_ended_at:.1f} s after the gateway answered again; "
+                  f"bound {timing.resolved_within_s:g} s", name=f"{alertname} resolve timing", attachment_type=allure.attachment_type.TEXT)

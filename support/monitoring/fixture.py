@@ -1,0 +1,41 @@
+"""The behave fixture behind ``@fixture.monitoring``: monitoring for one feature, stopped after it.
+
+Each feature gets a fresh Prometheus, so no series or alert of one feature leaks into the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from behave import fixture
+from behave.runner import Context
+
+from support.monitoring.monitor import EmbeddedMonitoring, Monitoring, external_monitoring, grafana_for
+
+TAG = "fixture.monitoring"
+
+
+@fixture(name=TAG)
+def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
+    """Set ``context.monitoring``; None when the target has no Prometheus (its scenarios skip on @needs.prometheus)."""
+    context.monitoring = None
+    if context.needs.missing("prometheus") is not None:
+        yield None
+        return
+    if context.settings.target == "external":
+        monitoring = external_monitoring(context.settings)
+        context.monitoring = monitoring
+        try:
+            yield monitoring
+        finally:
+            monitoring.close()
+        return
+    embedded = EmbeddedMonitoring(urlsplit(context.stack.ollama_url).netloc, context.settings.results_dir)
+    try:
+        monitoring = embedded.start()
+        monitoring.grafana = grafana_for(context.settings)
+        context.monitoring = monitoring
+        yield monitoring
+    finally:
+        embedded.stop()
