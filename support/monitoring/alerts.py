@@ -32,8 +32,10 @@ class AlertPath:
 
 
 def follow(monitoring: Monitoring, alertname: str, started_at: float, timing: AlertTiming) -> AlertPath:
-    """Poll Prometheus until the alert fires or every bound has passed; record when each state was first seen.
+    """Poll Prometheus until the alert fires or every bound has passed; record when each state began.
 
+    The pending moment is Prometheus's own (ALERTS_FOR_STATE holds when the alert became active),
+    so it is exact even when polling began late; the firing moment is when polling first saw it.
     An alert without ``for:`` fires at its first evaluation and may never be seen pending.
     """
     deadline = started_at + timing.pending_within_s + timing.firing_within_s
@@ -47,6 +49,9 @@ def follow(monitoring: Monitoring, alertname: str, started_at: float, timing: Al
             firing_at = now
             break
         time.sleep(_POLL_S)
+    active_since = monitoring.prometheus.alert_active_since(alertname) if firing_at is not None else None
+    if active_since is not None and pending_at is not None:
+        pending_at = min(pending_at, active_since)
     return AlertPath(alertname, started_at, pending_at, firing_at)
 
 

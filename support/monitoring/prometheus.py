@@ -111,6 +111,11 @@ class PrometheusQueries:
             time.sleep(_POLL_S)
         raise TimeoutError(f"Prometheus did not scrape every job of {sorted(jobs)} within {timeout_s:.0f} s")
 
+    def alert_active_since(self, alertname: str) -> float | None:
+        """When (Unix seconds) the active alert of that name became pending, from ALERTS_FOR_STATE; None if not active."""
+        times = [sample.value for sample in self.vector(f'ALERTS_FOR_STATE{{alertname="{alertname}"}}')]
+        return min(times) if times else None
+
     def alert_state(self, alertname: str) -> str:
         """"firing", "pending" or "inactive", from Prometheus's ALERTS series."""
         states = {sample.labels.get("alertstate", "") for sample in self.vector(f'ALERTS{{alertname="{alertname}"}}')}
