@@ -32,6 +32,7 @@ class Settings:
     prometheus_url: str = ""
     alertmanager_url: str = ""
     grafana_url: str = ""
+    monitoring_config: str = ""
 
 
 def _flag(value: str) -> bool:
@@ -70,4 +71,5 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         prometheus_url=userdata.get("prometheus_url", "").rstrip("/"),
         alertmanager_url=userdata.get("alertmanager_url", "").rstrip("/"),
         grafana_url=userdata.get("grafana_url", "").rstrip("/"),
+        monitoring_config=userdata.get("monitoring_config", ""),
     )

@@ -18,7 +18,7 @@ Feature: Alerts fire, reach the receiver and resolve
       When the gateway is started again
       Then the webhook receives the "GatewayDown" resolved notification within its bound
 
-    @needs.prometheus @needs.alertmanager
+    @needs.prometheus @needs.alertmanager @needs.local_stack
     Scenario: bad requests raise HighErrorRatio
       When clients send only bad requests for 6 scrape intervals
       Then the "HighErrorRatio" alert goes pending, then firing, within its bounds

@@ -6,11 +6,13 @@ Each feature gets a fresh Prometheus, so no series or alert of one feature leaks
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from behave import fixture
 from behave.runner import Context
 
+from support.monitoring.config import STACK_MONITORING
 from support.monitoring.monitor import EmbeddedMonitoring, Monitoring, external_monitoring, grafana_for
 
 TAG = "fixture.monitoring"
@@ -31,7 +33,9 @@ def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
         finally:
             monitoring.close()
         return
-    embedded = EmbeddedMonitoring(urlsplit(context.stack.ollama_url).netloc, context.settings.results_dir)
+    # -D monitoring_config=DIR runs another copy of stack/monitoring: the user's own rules, or a negative control's.
+    source = Path(context.settings.monitoring_config) if context.settings.monitoring_config else STACK_MONITORING
+    embedded = EmbeddedMonitoring(urlsplit(context.stack.ollama_url).netloc, context.settings.results_dir, source=source)
     try:
         monitoring = embedded.start()
         monitoring.grafana = grafana_for(context.settings)

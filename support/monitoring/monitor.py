@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from support.monitoring.alertmanager import AlertmanagerClient
-from support.monitoring.config import Ports, TestConfig, rule_for_seconds, write_test_config
+from support.monitoring.config import STACK_MONITORING, Ports, TestConfig, rule_for_seconds, write_test_config
 from support.monitoring.grafana import GrafanaClient
 from support.monitoring.processes import (
     ALERTMANAGER,
@@ -69,9 +69,10 @@ class Monitoring:
 class EmbeddedMonitoring:
     """Real Prometheus and Alertmanager with the stack's configuration, on free ports, plus a webhook receiver."""
 
-    def __init__(self, gateway_address: str, results_dir: Path, factor: float = TIME_FACTOR) -> None:
+    def __init__(self, gateway_address: str, results_dir: Path, factor: float = TIME_FACTOR, source: Path = STACK_MONITORING) -> None:
         self.gateway_address = gateway_address
         self.factor = factor
+        self.source = source
         self.logs_dir = results_dir / "monitoring"
         self._processes: list[ServiceProcess] = []
         self._webhook: WebhookReceiver | None = None
@@ -89,7 +90,7 @@ class EmbeddedMonitoring:
             self._webhook = WebhookReceiver()
             self._webhook.start()
             ports = Ports(self.gateway_address, free_port(), free_port(), self._webhook.url)
-            config = write_test_config(self._workdir, self.factor, ports)
+            config = write_test_config(self._workdir, self.factor, ports, self.source)
             for process in (
                 alertmanager_process(alertmanager_binary, config.alertmanager_yml, ports.alertmanager, self._workdir),
                 prometheus_process(prometheus_binary, config.prometheus_yml, ports.prometheus, self._workdir),
@@ -114,7 +115,7 @@ class EmbeddedMonitoring:
             webhook=self._webhook,
             config=config,
             facts={"prometheus_url": prometheus_url, "alertmanager_url": alertmanager_url, "webhook_url": self._webhook.url,
-                   "config_dir": str(self._workdir), "time_factor": f"{self.factor:g}"},
+                   "config_dir": str(self._workdir), "source": str(self.source), "time_factor": f"{self.factor:g}"},
         )
         return self._monitoring
 

@@ -30,7 +30,8 @@ def grafana(settings: Settings) -> str | None:
 
 
 def local_stack(settings: Settings) -> str | None:
-    """A gateway the suite runs itself, so it may stop, restart and inspect the process."""
+    """A stack the suite runs itself: it may stop, restart and inspect the gateway, and it runs the alert receiver."""
     if settings.target == "local":
         return None
-    return "needs the embedded stack: the scenario stops and restarts the gateway process or reads its memory from the OS"
+    return ("needs the embedded stack: the scenario stops or restarts the gateway, reads its memory from the OS, "
+            "or follows alerts through the suite's own time-compressed Prometheus, Alertmanager and webhook receiver")
