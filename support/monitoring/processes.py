@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import IO
 
 import httpx
+
+from support.processes import end_process, log_tail, wait_ready
 
 _POLL_S = 0.1
 _STOP_GRACE_S = 10.0
@@ -43,40 +44,28 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(self.command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                code = self._process.returncode
-                self.stop()
-                raise MonitoringProcessError(f"{self.name} exited with {code} while starting:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.ready_url, timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(_POLL_S)
-        self.stop()
-        raise MonitoringProcessError(f"{self.name} was not ready at {self.ready_url} within {timeout_s:.0f} s:\n{self.log_tail()}")
+        failure = wait_ready(self._process, self._ready, timeout_s, _POLL_S)
+        if failure is not None:
+            self.stop()
+            raise MonitoringProcessError(f"{self.name} {failure} ({self.ready_url} must answer 200):\n{self.log_tail()}")
+
+    def _ready(self) -> bool:
+        try:
+            return httpx.get(self.ready_url, timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> None:
         """Terminate it and wait; kill it if it will not go. Safe to call twice."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=_STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=_STOP_GRACE_S)
+        end_process(process, _STOP_GRACE_S)
         if self._log is not None:
             self._log.close()
             self._log = None
 
     def log_tail(self, lines: int = 30) -> str:
         """The end of its log, for error messages."""
-        if not self.log_path.exists():
-            return "<no log>"
-        return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
 
 def prometheus_process(binary: str, config: Path, port: int, workdir: Path) -> ServiceProcess:
