@@ -15,10 +15,10 @@ from functools import partial
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, greater_than, has_item, less_than_or_equal_to, not_none
+from hamcrest import assert_that, equal_to, greater_than, greater_than_or_equal_to, has_item, less_than_or_equal_to, not_none
 
 from support.monitoring import traffic
-from support.monitoring.alerts import follow, held_by_alertmanager, notification
+from support.monitoring.alerts import follow, held_by_alertmanager, notification, wait_inactive
 from support.monitoring.monitor import Monitoring
 from support.stack import LocalProcessStack, is_ready
 
@@ -33,6 +33,14 @@ def _local_stack(context: Context) -> LocalProcessStack:
     stack = context.stack
     assert isinstance(stack, LocalProcessStack), "only the embedded stack can be stopped and started"
     return stack
+
+
+def _begin(context: Context, alertname: str) -> None:
+    """The alert must be inactive before its condition starts, or its firing would prove nothing."""
+    monitoring = _monitoring(context)
+    state = wait_inactive(monitoring, alertname, monitoring.timing(alertname))
+    assert_that(state, equal_to("inactive"), f"{alertname} was already {state} before the scenario made it happen")
+    context.condition_started_at = time.time()
 
 
 def _restore(stack: LocalProcessStack) -> None:
@@ -51,7 +59,7 @@ def step_stop_gateway(context: Context) -> None:
     stack = _local_stack(context)
     context.add_cleanup(_restore, stack)
     # The gateway refuses new connections as soon as it is told to stop; shutting down may take longer.
-    context.condition_started_at = time.time()
+    _begin(context, "GatewayDown")
     stack.stop()
 
 
@@ -66,7 +74,7 @@ def step_start_gateway(context: Context) -> None:
 def step_bad_requests(context: Context, intervals: int) -> None:
     """Bad chat requests, four per scrape interval, so every scrape sees the error counter rise."""
     monitoring = _monitoring(context)
-    context.condition_started_at = time.time()
+    _begin(context, "HighErrorRatio")
     pause = monitoring.scrape_interval_s / 4
     for _ in range(intervals * 4):
         exchange = traffic.send("bad chat", context.settings.model, context.ollama, context.openai)
@@ -87,7 +95,7 @@ def step_small_queue(context: Context, waiting: int, slots: int) -> None:
 @when("{clients:d} clients ask for long answers at once")
 def step_flood(context: Context, clients: int) -> None:
     """Concurrent 32-token generations; returns once one is refused, while the others still run."""
-    context.condition_started_at = time.time()
+    _begin(context, "QueueFull")
     pool = ThreadPoolExecutor(max_workers=clients)
     context.add_cleanup(pool.shutdown)
     send = partial(traffic.send, "generate", context.settings.model, context.ollama, context.openai, num_predict=32)
@@ -119,6 +127,10 @@ def step_alert_fires(context: Context, alertname: str) -> None:
     allure.attach(f"{path.describe()}\nbounds: {timing.describe()}", name=f"{alertname} timing", attachment_type=allure.attachment_type.TEXT)
     assert_that(path.firing_at, not_none(), f"{path.describe()}; bounds: {timing.describe()}")
     assert path.firing_at is not None and path.pending_at is not None
+    # activeAt is never earlier than the sample that made the rule true, and that scrape began after the
+    # condition did, or at most one scrape timeout before it (a scrape that was in flight as the gateway stopped).
+    earliest = path.started_at - timing.scrape_timeout_s
+    assert_that(path.pending_at, greater_than_or_equal_to(earliest), f"active before the condition began: {path.describe()}")
     if timing.for_s > 0:
         assert_that(path.pending_at - path.started_at, less_than_or_equal_to(timing.pending_within_s), path.describe())
         assert_that(path.firing_at - path.pending_at, less_than_or_equal_to(timing.firing_within_s), path.describe())

@@ -55,6 +55,16 @@ def follow(monitoring: Monitoring, alertname: str, started_at: float, timing: Al
     return AlertPath(alertname, started_at, pending_at, firing_at)
 
 
+def wait_inactive(monitoring: Monitoring, alertname: str, timing: AlertTiming) -> str:
+    """Wait, as long as it takes the stack to notice a change, for the alert to be neither pending nor firing; its state then."""
+    deadline = time.time() + timing.seen_s + timing.slack_s
+    while True:
+        state = monitoring.prometheus.alert_state(alertname)
+        if state == "inactive" or time.time() > deadline:
+            return state
+        time.sleep(_POLL_S)
+
+
 def held_by_alertmanager(monitoring: Monitoring, alertname: str, timeout_s: float) -> list[dict[str, object]]:
     """The alerts of that name Alertmanager holds, waiting up to timeout_s for at least one."""
     if monitoring.alertmanager is None:

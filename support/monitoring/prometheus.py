@@ -111,6 +111,15 @@ class PrometheusQueries:
             time.sleep(_POLL_S)
         raise TimeoutError(f"Prometheus did not scrape every job of {sorted(jobs)} within {timeout_s:.0f} s")
 
+    def wait_for_no_alerts(self, timeout_s: float) -> list[str]:
+        """Wait until no alert is pending or firing; the names still active when the time ran out."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            active = sorted({sample.labels.get("alertname", "") for sample in self.vector("ALERTS")})
+            if not active or time.monotonic() > deadline:
+                return active
+            time.sleep(_POLL_S)
+
     def alert_active_since(self, alertname: str) -> float | None:
         """When (Unix seconds) the active alert of that name became pending, from ALERTS_FOR_STATE; None if not active."""
         times = [sample.value for sample in self.vector(f'ALERTS_FOR_STATE{{alertname="{alertname}"}}')]

@@ -12,7 +12,7 @@ class AlertTiming:
     Prometheus sees a change at its next scrape (one scrape interval, plus the scrape timeout for a
     target that hangs), the rule sees it at its next evaluation, a pending alert fires once ``for``
     has passed at an evaluation, Alertmanager sends a new group after ``group_wait`` and news of an
-    existing group (a resolution) at the next ``group_interval``. ``rounds`` more scrape and
+    existing group (another alert, a resolution) at the next ``group_interval``. ``rounds`` more scrape and
     evaluation rounds are allowed for processes that a shared CPU schedules late.
     """
 
@@ -46,8 +46,9 @@ class AlertTiming:
 
     @property
     def notified_within_s(self) -> float:
-        """From the alert firing to its notification at the webhook."""
-        return self.evaluation_interval_s + self.group_wait_s + self.slack_s
+        """From the alert firing to its notification at the webhook: group_wait for a new group, group_interval
+        for an alert that joins a group Alertmanager already has."""
+        return self.evaluation_interval_s + max(self.group_wait_s, self.group_interval_s) + self.slack_s
 
     @property
     def resolved_within_s(self) -> float:

@@ -112,7 +112,7 @@ def test_alert_bounds_add_up_from_the_intervals() -> None:
     assert timing.slack_s == 6
     assert timing.pending_within_s == pytest.approx(2.5 + 6)
     assert timing.firing_within_s == pytest.approx(5 + 6)
-    assert timing.notified_within_s == pytest.approx(3 + 6)
+    assert timing.notified_within_s == pytest.approx(1 + 4 + 6)
     assert timing.resolved_within_s == pytest.approx(6.5 + 6)
 
 
