@@ -7,26 +7,19 @@ Example:
 
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import allure
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, equal_to, greater_than, greater_than_or_equal_to, has_item, less_than_or_equal_to, not_none
 
 from support.monitoring import traffic
 from support.monitoring.alerts import follow, held_by_alertmanager, notification, wait_inactive
-from support.monitoring.monitor import Monitoring
+from support.monitoring.fixture import current
+from support.reporting import attach_json, attach_text
 from support.stack import LocalProcessStack, is_ready
-
-
-def _monitoring(context: Context) -> Monitoring:
-    monitoring: Monitoring | None = context.monitoring
-    assert monitoring is not None, "the feature has no monitoring (is it tagged @fixture.monitoring?)"
-    return monitoring
 
 
 def _local_stack(context: Context) -> LocalProcessStack:
@@ -37,7 +30,7 @@ def _local_stack(context: Context) -> LocalProcessStack:
 
 def _begin(context: Context, alertname: str) -> None:
     """The alert must be inactive before its condition starts, or its firing would prove nothing."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     state = wait_inactive(monitoring, alertname, monitoring.timing(alertname))
     assert_that(state, equal_to("inactive"), f"{alertname} was already {state} before the scenario made it happen")
     context.condition_started_at = time.time()
@@ -73,7 +66,7 @@ def step_start_gateway(context: Context) -> None:
 @when("clients send only bad requests for {intervals:d} scrape intervals")
 def step_bad_requests(context: Context, intervals: int) -> None:
     """Bad chat requests, four per scrape interval, so every scrape sees the error counter rise."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     _begin(context, "HighErrorRatio")
     pause = monitoring.scrape_interval_s / 4
     for _ in range(intervals * 4):
@@ -120,11 +113,11 @@ def step_refused(context: Context, status: int) -> None:
 @then('the "{alertname}" alert goes pending, then firing, within its bounds')
 def step_alert_fires(context: Context, alertname: str) -> None:
     """Follow the alert in Prometheus; each stage within the bound the configured intervals give."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     timing = monitoring.timing(alertname)
     path = follow(monitoring, alertname, context.condition_started_at, timing)
     context.alert_path = path
-    allure.attach(f"{path.describe()}\nbounds: {timing.describe()}", name=f"{alertname} timing", attachment_type=allure.attachment_type.TEXT)
+    attach_text(f"{alertname} timing", f"{path.describe()}\nbounds: {timing.describe()}")
     assert_that(path.firing_at, not_none(), f"{path.describe()}; bounds: {timing.describe()}")
     assert path.firing_at is not None and path.pending_at is not None
     # activeAt is never earlier than the sample that made the rule true, and that scrape began after the
@@ -141,15 +134,15 @@ def step_alert_fires(context: Context, alertname: str) -> None:
 @then('the webhook receives the "{alertname}" firing notification through Alertmanager')
 def step_alert_notified(context: Context, alertname: str) -> None:
     """Alertmanager holds the alert and the webhook gets a firing notification within group_wait and slack."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     timing = monitoring.timing(alertname)
     held = held_by_alertmanager(monitoring, alertname, timing.notified_within_s)
-    allure.attach(json.dumps(held, indent=2), name=f"{alertname} in Alertmanager", attachment_type=allure.attachment_type.JSON)
+    attach_json(f"{alertname} in Alertmanager", held)
     assert_that(len(held), greater_than(0), f"Alertmanager holds no {alertname} alert")
     found = notification(monitoring, alertname, "firing", context.condition_started_at, timing.notified_within_s)
     assert_that(found, not_none(), f"no firing {alertname} notification within {timing.notified_within_s:g} s of firing")
     assert found is not None
-    allure.attach(json.dumps(found.body, indent=2), name=f"{alertname} firing notification", attachment_type=allure.attachment_type.JSON)
+    attach_json(f"{alertname} firing notification", found.body)
     delay = found.received_at - context.alert_path.firing_at
     assert_that(delay, less_than_or_equal_to(timing.notified_within_s), f"the notification came {delay:.1f} s after firing")
 
@@ -157,11 +150,11 @@ def step_alert_notified(context: Context, alertname: str) -> None:
 @then('the webhook receives the "{alertname}" resolved notification within its bound')
 def step_alert_resolved(context: Context, alertname: str) -> None:
     """A resolved notification arrives within a scrape, an evaluation, group_interval and slack."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     timing = monitoring.timing(alertname)
     found = notification(monitoring, alertname, "resolved", context.condition_ended_at, timing.resolved_within_s)
     assert_that(found, not_none(), f"no resolved {alertname} notification within {timing.resolved_within_s:g} s")
     assert found is not None
-    allure.attach(json.dumps(found.body, indent=2), name=f"{alertname} resolved notification", attachment_type=allure.attachment_type.JSON)
-    allure.attach(f"resolved notification {found.received_at - context.condition_ended_at:.1f} s after the gateway answered again; "
-                  f"bound {timing.resolved_within_s:g} s", name=f"{alertname} resolve timing", attachment_type=allure.attachment_type.TEXT)
+    attach_json(f"{alertname} resolved notification", found.body)
+    attach_text(f"{alertname} resolve timing", f"resolved notification {found.received_at - context.condition_ended_at:.1f} s after "
+                f"the gateway answered again; bound {timing.resolved_within_s:g} s")

@@ -7,33 +7,21 @@ Example:
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import UTC, datetime, timedelta
 
-import allure
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import assert_that, close_to, empty, equal_to, greater_than, has_item
 
-from support.monitoring import accuracy, dashboard, traffic
+from support.monitoring import accuracy, traffic
 from support.monitoring.accuracy import read, selector, settle
-from support.monitoring.config import format_duration
-from support.monitoring.grafana import frames_with_values
-from support.monitoring.monitor import Monitoring
+from support.monitoring.fixture import current
+from support.reporting import attach_json
 from support.stack import LocalProcessStack
 
 GATEWAY_FAMILIES = ("gateway_", "mistralrs_")
 
 
-def _attach(name: str, content: object) -> None:
-    allure.attach(json.dumps(content, indent=2, default=str), name=name, attachment_type=allure.attachment_type.JSON)
-
-
-def _monitoring(context: Context) -> Monitoring:
-    monitoring: Monitoring | None = context.monitoring
-    assert monitoring is not None, "the feature has no monitoring (is it tagged @fixture.monitoring?)"
-    return monitoring
 
 
 # -- targets -------------------------------------------------------------------------------------------
@@ -42,10 +30,10 @@ def _monitoring(context: Context) -> Monitoring:
 @when("Prometheus is asked for its scrape targets")
 def step_targets(context: Context) -> None:
     """Wait for a first scrape of the gateway, then list the active targets."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     settle(monitoring, since=0)
     context.targets = monitoring.prometheus.targets()
-    _attach("scrape targets", [t.__dict__ for t in context.targets])
+    attach_json("scrape targets", [t.__dict__ for t in context.targets])
 
 
 @then('the {job} target is up with the service label "{service}"')
@@ -61,11 +49,11 @@ def step_target_up(context: Context, job: str, service: str) -> None:
 @when("Prometheus is asked which metrics the gateway job has")
 def step_metric_names(context: Context) -> None:
     """Collect the metric names of every series of the gateway job."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     settle(monitoring, since=0)
     series = monitoring.prometheus.vector(f'group by (__name__) ({{job="{monitoring.gateway_job}"}})')
     context.metric_names = sorted(sample.labels["__name__"] for sample in series)
-    _attach("metric names of the gateway job", context.metric_names)
+    attach_json("metric names of the gateway job", context.metric_names)
 
 
 @then("{metric} is among them")
@@ -80,7 +68,7 @@ def step_metric_held(context: Context, metric: str) -> None:
 @when("a client sends {count:d} {kind} requests")
 def step_send_requests(context: Context, count: int, kind: str) -> None:
     """Read the counters after a scrape, send the requests, and wait for the next scrape."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     context.kind = kind
     context.counters_read_at = settle(monitoring)
     context.before = {status: read(monitoring, _requests(context, kind, status)).value for status in ("200", "400", "404")}
@@ -100,14 +88,14 @@ def step_counter_rose(context: Context, endpoint: str, status: str, count: int) 
     assert_that(statuses, equal_to([int(status)] * count), f"the requests were not answered {status}: {context.exchanges[-1].describe()}")
     assert_that(traffic.KINDS[context.kind].endpoint, equal_to(endpoint), "the table names another endpoint than the kind uses")
     query = _requests(context, context.kind, status)
-    after = read(_monitoring(context), query).value
+    after = read(current(context), query).value
     assert_that(after - context.before[status], equal_to(float(count)), f"{query}: {context.before[status]} before, {after} after {count} requests")
 
 
 @when("a client streams {count:d} chat answers")
 def step_stream_answers(context: Context, count: int) -> None:
     """Read token counters and histograms after a scrape, stream the answers, wait for the next scrape."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     settle(monitoring)
     context.before = _stream_readings(context)
     context.exchanges = [traffic.send("chat", context.settings.model, context.ollama, context.openai, stream=True) for _ in range(count)]
@@ -115,7 +103,7 @@ def step_stream_answers(context: Context, count: int) -> None:
         assert_that(exchange.status, equal_to(200), exchange.describe())
     settle(monitoring)
     context.after = _stream_readings(context)
-    _attach("metrics before and after", {"before": context.before, "after": context.after})
+    attach_json("metrics before and after", {"before": context.before, "after": context.after})
 
 
 def _stream_readings(context: Context) -> dict[str, float]:
@@ -129,7 +117,7 @@ def _stream_readings(context: Context) -> dict[str, float]:
     for histogram in ("gateway_e2e_request_latency_seconds", "gateway_time_to_first_token_seconds"):
         queries[histogram] = selector(f"{histogram}_count", {"endpoint": "chat", **model})
     queries["mistralrs_time_to_first_token_seconds"] = selector("mistralrs_time_to_first_token_seconds_count", model)
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     return {name: read(monitoring, query).value for name, query in queries.items()}
 
 
@@ -169,7 +157,7 @@ def step_ttft_agrees(context: Context, tolerance: float) -> None:
     """The server's mean TTFT (histogram sum over count) is close to the client's mean first-chunk time."""
     client = sum(traffic.client_ttft_s(exchange) for exchange in context.exchanges) / len(context.exchanges)
     server = _rise(context, "ttft_sum") / _rise(context, "gateway_time_to_first_token_seconds")
-    _attach("time to first token", {"client_mean_s": client, "metrics_mean_s": server, "tolerance_s": tolerance})
+    attach_json("time to first token", {"client_mean_s": client, "metrics_mean_s": server, "tolerance_s": tolerance})
     assert_that(server, close_to(client, tolerance), f"mean TTFT: metrics {server:.3f} s, client {client:.3f} s")
 
 
@@ -183,7 +171,7 @@ def step_answered_chat(context: Context) -> None:
 @when("Prometheus scrapes the gateway once more")
 def step_scrape_once_more(context: Context) -> None:
     """Read /metrics directly, then wait for Prometheus to scrape after that."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     served_at = time.time()
     context.served = accuracy.served_samples(f"{context.stack.ollama_url}/metrics", GATEWAY_FAMILIES)
     settle(monitoring, since=served_at)
@@ -192,10 +180,10 @@ def step_scrape_once_more(context: Context) -> None:
 @then("every gateway_* and mistralrs_* sample in Prometheus equals the one /metrics serves")
 def step_stored_equals_served(context: Context) -> None:
     """Both sides have the same series with the same values."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     stored = accuracy.stored_samples(monitoring.prometheus.vector(f'{{job="{monitoring.gateway_job}", __name__=~"gateway_.*|mistralrs_.*"}}'))
     problems = accuracy.differences(context.served, stored)
-    _attach("served and stored", {"served": len(context.served), "stored": len(stored), "differences": problems})
+    attach_json("served and stored", {"served": len(context.served), "stored": len(stored), "differences": problems})
     assert_that(problems, empty(), f"{len(context.served)} samples served, {len(stored)} stored")
 
 
@@ -205,7 +193,7 @@ def step_stored_equals_served(context: Context) -> None:
 @when("Prometheus scrapes the gateway")
 def step_scrape(context: Context) -> None:
     """Wait for a scrape, then read the OS's view of the gateway process."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     settle(monitoring)
     stack = context.stack
     assert isinstance(stack, LocalProcessStack) and stack.pid is not None, "the gateway process is not running"
@@ -216,7 +204,7 @@ def step_scrape(context: Context) -> None:
 @then("the gateway's resident memory metric is within {percent:d}% of the RSS the operating system reports")
 def step_rss_agrees(context: Context, percent: int) -> None:
     """process_resident_memory_bytes against /proc/<pid>/status VmRSS."""
-    _attach("resident memory", {"metric_bytes": context.rss_metric, "os_rss_bytes": context.rss_bytes})
+    attach_json("resident memory", {"metric_bytes": context.rss_metric, "os_rss_bytes": context.rss_bytes})
     assert_that(context.rss_metric, close_to(context.rss_bytes, context.rss_bytes * percent / 100),
                 f"metric {context.rss_metric:.0f} B, OS {context.rss_bytes} B")
 
@@ -224,7 +212,7 @@ def step_rss_agrees(context: Context, percent: int) -> None:
 @when("a client asks for a {tokens:d}-token answer")
 def step_long_answer(context: Context, tokens: int) -> None:
     """Read CPU seconds after a scrape, generate, and read again after the next scrape."""
-    monitoring = _monitoring(context)
+    monitoring = current(context)
     query = selector("process_cpu_seconds_total", {})
     settle(monitoring)
     context.cpu_before = read(monitoring, query).value
@@ -238,109 +226,3 @@ def step_long_answer(context: Context, tokens: int) -> None:
 def step_cpu_rose(context: Context) -> None:
     """process_cpu_seconds_total grew across the generation."""
     assert_that(context.cpu_after, greater_than(context.cpu_before), "process_cpu_seconds_total before and after generating")
-
-
-# -- dashboard -----------------------------------------------------------------------------------------
-
-
-@when("the stack's dashboard is read")
-def step_read_dashboard(context: Context) -> None:
-    """Load the dashboard JSON shipped in stack/monitoring/grafana."""
-    context.dashboard = dashboard.load_dashboard()
-
-
-@then('it has a "{name}" template variable')
-def step_has_variable(context: Context, name: str) -> None:
-    """The dashboard defines the variable."""
-    assert_that(dashboard.template_variables(context.dashboard), has_item(name))
-
-
-@given("the stack has streamed chat answers and refused a bad request since monitoring started")
-def step_dashboard_traffic(context: Context) -> None:
-    """Once per feature: two streamed chat answers, one bad request, then a scrape that saw them."""
-    monitoring = _monitoring(context)
-    if "traffic_at" in monitoring.facts:
-        return
-    started = time.time()
-    for kind, stream in (("chat", True), ("bad chat", False), ("chat", True)):
-        traffic.send(kind, context.settings.model, context.ollama, context.openai, stream=stream)
-    settle(monitoring)
-    monitoring.facts["traffic_at"] = str(started)
-
-
-@when('the queries of the "{panel}" panel run against Prometheus')
-def step_run_panel(context: Context, panel: str) -> None:
-    """Fill in the variables and run each query over the time since the traffic began."""
-    monitoring = _monitoring(context)
-    queries = [q for q in dashboard.panel_queries(dashboard.load_dashboard()) if q.panel == panel]
-    assert_that(len(queries), greater_than(0), f"the dashboard has no panel titled {panel!r}")
-    rate_interval = dashboard.rate_interval(monitoring.scrape_interval_s, monitoring.scrape_interval_s)
-    variables = {"model": context.settings.model, "__rate_interval": rate_interval, "__interval": format_duration(monitoring.scrape_interval_s)}
-    start = datetime.fromtimestamp(float(monitoring.facts["traffic_at"]), UTC) - timedelta(seconds=4 * monitoring.scrape_interval_s)
-    end = datetime.now(UTC)
-    step = format_duration(monitoring.scrape_interval_s)
-    context.panel_results = {}
-    for query in queries:
-        expr = dashboard.substitute(query.expr, variables)
-        with allure.step(f"{query.name}: {expr}"):
-            context.panel_results[query.name] = monitoring.prometheus.series_with_data(expr, start, end, step)
-    _attach(f"{panel} results", context.panel_results)
-
-
-@then("every query of the panel returns a series with data")
-def step_panel_has_data(context: Context) -> None:
-    """No query of the panel came back empty."""
-    empty_queries = [name for name, series in context.panel_results.items() if not series]
-    assert_that(empty_queries, empty(), "panel queries that returned no series with data")
-
-
-# -- Grafana -------------------------------------------------------------------------------------------
-
-
-@when("Grafana is asked for its health and for the stack's dashboard")
-def step_grafana(context: Context) -> None:
-    """GET /api/health and the dashboard by uid."""
-    grafana = _monitoring(context).grafana
-    assert grafana is not None, "no Grafana client (-D grafana_url)"
-    context.grafana_health = grafana.health()
-    context.grafana_dashboard = grafana.dashboard(dashboard.load_dashboard()["uid"])
-    _attach("Grafana health", context.grafana_health)
-
-
-@then("Grafana reports its database ok")
-def step_grafana_ok(context: Context) -> None:
-    """The health answer says the database is ok."""
-    assert_that(context.grafana_health.get("database"), equal_to("ok"), str(context.grafana_health))
-
-
-@then('the dashboard "{uid}" is provisioned')
-def step_dashboard_provisioned(context: Context, uid: str) -> None:
-    """Grafana has the dashboard and marks it provisioned."""
-    response = context.grafana_dashboard
-    assert_that(response.status_code, equal_to(200), response.text[:400])
-    body = response.json()
-    assert_that(body["dashboard"]["uid"], equal_to(uid))
-    assert_that(body["meta"].get("provisioned"), equal_to(True), f"meta: {body['meta']}")
-
-
-@when('the "{panel}" panel\'s query runs through Grafana\'s data source')
-def step_grafana_query(context: Context, panel: str) -> None:
-    """POST /api/ds/query with the panel's first query, variables filled in."""
-    monitoring = _monitoring(context)
-    grafana = monitoring.grafana
-    assert grafana is not None, "no Grafana client (-D grafana_url)"
-    board = dashboard.load_dashboard()
-    query = next(q for q in dashboard.panel_queries(board) if q.panel == panel)
-    uid = str(board["panels"][0]["datasource"]["uid"])
-    variables = {"model": context.settings.model, "__rate_interval": dashboard.rate_interval(monitoring.scrape_interval_s, 15.0)}
-    context.grafana_answer = grafana.query(uid, dashboard.substitute(query.expr, variables))
-    _attach("Grafana answer", context.grafana_answer.text[:4000])
-
-
-@then("Grafana returns at least one series with data")
-def step_grafana_data(context: Context) -> None:
-    """The answer is 200 with a frame that holds values."""
-    answer = context.grafana_answer
-    assert_that(answer.status_code, equal_to(200), answer.text[:400])
-    assert_that(frames_with_values(answer.json()), greater_than(0), answer.text[:400])
-

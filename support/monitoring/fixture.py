@@ -18,6 +18,13 @@ from support.monitoring.monitor import EmbeddedMonitoring, Monitoring, external_
 TAG = "fixture.monitoring"
 
 
+def current(context: Context) -> Monitoring:
+    """The feature's monitoring, for steps; an error if the feature lacks the fixture tag."""
+    monitoring: Monitoring | None = context.monitoring
+    assert monitoring is not None, f"the feature has no monitoring (is it tagged @{TAG}?)"
+    return monitoring
+
+
 @fixture(name=TAG)
 def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
     """Set ``context.monitoring``; None when the target has no Prometheus (its scenarios skip on @needs.prometheus)."""
