@@ -25,7 +25,7 @@ Feature: Prometheus scrapes every part of the stack
 
     @needs.prometheus
     Scenario Outline: Prometheus holds <metric> from the gateway
-      Given the gateway has answered a chat request
+      Given the stack has streamed chat answers and refused a bad request since monitoring started
       When Prometheus is asked which metrics the gateway job has
       Then <metric> is among them
 
