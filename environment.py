@@ -23,6 +23,8 @@ from support.http import HttpClient
 from support.models.client import ModelsClient
 from support.models.gateway import StoreGateway
 from support.models.registry import LocalRegistry, registry_missing
+from support.monitoring.fixture import TAG as MONITORING_TAG
+from support.monitoring.fixture import monitoring_fixture
 from support.needs import TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
@@ -63,7 +65,7 @@ def stack_fixture(context: Context) -> Iterator[Stack]:
 def store_gateway_fixture(context: Context) -> Iterator[StoreGateway | None]:
     """A gateway on a store of its own for a feature that writes, deletes and kills: the stack's store stays as it is."""
     if context.settings.target != "local":
-        # @needs.embedded_stack skips the scenarios, saying why.
+        # @needs.local_stack skips the scenarios, saying why.
         yield None
         return
     scratch = Path(tempfile.mkdtemp(prefix="models-feature-"))
@@ -98,7 +100,11 @@ def registry_fixture(context: Context) -> Iterator[LocalRegistry | None]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-FIXTURES = {"fixture.models.gateway": store_gateway_fixture, "fixture.models.registry": registry_fixture}
+FIXTURES = {
+    "fixture.models.gateway": store_gateway_fixture,
+    "fixture.models.registry": registry_fixture,
+    MONITORING_TAG: monitoring_fixture,
+}
 
 
 def before_tag(context: Context, tag: str) -> None:

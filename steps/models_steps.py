@@ -437,7 +437,7 @@ def step_kill_during(context: Context, operation: str) -> None:
     transfer.interrupt(models.url, method, path, body, kill=gateway.kill, moment=moment)
 
 
-@when("the gateway is started again")
+@when("the gateway is started again on the same store")
 def step_restart(context: Context) -> None:
     """Start the killed gateway on the same store."""
     _gateway(context).start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from support.models.registry import registry_missing
+from support.monitoring import needs as monitoring_needs
 from support.ollama import OllamaClient, listed_name
 from support.settings import AUTO, Settings
 
@@ -36,9 +37,11 @@ class TargetNeeds:
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
             "registry": registry_missing,
-            "embedded_stack": self._embedded_stack,
             "tools": self._tools,
-            "runner_processes": self._runner_processes,
+            "prometheus": lambda: monitoring_needs.prometheus(settings),
+            "alertmanager": lambda: monitoring_needs.alertmanager(settings),
+            "grafana": lambda: monitoring_needs.grafana(settings),
+            "local_stack": self._local_stack,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
@@ -81,10 +84,13 @@ class TargetNeeds:
         self._capable = found
         return None
 
-    def _embedded_stack(self) -> str | None:
+    def _local_stack(self) -> str | None:
         if self._settings.target == "local":
             return None
-        return "starts, kills and restarts gateways of the embedded stack on stores of their own; the target is external"
+        return (
+            f"needs a stack the suite started itself: the scenario stops, kills or inspects its processes, starts gateways "
+            f"on stores of its own, or follows alerts through its own receiver; target={self._settings.target} is only reached by URL"
+        )
 
     def _embeddings(self) -> str | None:
         exchange = self._ollama.embed({"model": self._settings.model, "input": "probe"})
@@ -103,11 +109,3 @@ class TargetNeeds:
         if isinstance(capabilities, list) and "tools" in capabilities:
             return None
         return f"{self._settings.model} does not list the tools capability in /api/show (capabilities: {capabilities!r})"
-
-    def _runner_processes(self) -> str | None:
-        if self._settings.target == "local":
-            return None
-        return (
-            f"needs a stack the suite started, to kill its model runners and install a broken model; "
-            f"target={self._settings.target} is only reached by URL"
-        )

@@ -33,6 +33,10 @@ class Settings:
     models_dir: str
     default_model: str
     startup_timeout_s: float
+    prometheus_url: str = ""
+    alertmanager_url: str = ""
+    grafana_url: str = ""
+    monitoring_config: str = ""
 
 
 def _flag(value: str) -> bool:
@@ -78,4 +82,8 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         models_dir=userdata.get("models_dir", ""),
         default_model=userdata.get("default_model", ""),
         startup_timeout_s=float(userdata.get("startup_timeout", "180")),
+        prometheus_url=userdata.get("prometheus_url", "").rstrip("/"),
+        alertmanager_url=userdata.get("alertmanager_url", "").rstrip("/"),
+        grafana_url=userdata.get("grafana_url", "").rstrip("/"),
+        monitoring_config=userdata.get("monitoring_config", ""),
     )

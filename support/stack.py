@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import socket
 import subprocess
-import time
 from abc import ABC, abstractmethod
 from importlib import metadata
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import IO
 
 import httpx
 
+from support.processes import end_process, log_tail, wait_ready
 from support.runners import RunnerProcess, runner_processes
 from support.settings import Settings
 
@@ -138,6 +139,8 @@ class LocalProcessStack(Stack):
         self.log_path = settings.results_dir / "stack.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self.extra_env: dict[str, str] = {}
+        """Environment variables (OLLAMA_MAX_QUEUE, ...) for the next start, on top of the suite's own."""
 
     @property
     def ollama_url(self) -> str:
@@ -178,29 +181,17 @@ class LocalProcessStack(Stack):
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.extra_env},
         )
-        deadline = time.monotonic() + self.settings.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                code = self._process.returncode
-                self.stop()
-                raise StackError(f"the gateway exited with {code} while starting:\n{self.log_tail()}")
-            if is_ready(self.ollama_url):
-                return
-            time.sleep(_POLL_INTERVAL_S)
-        self.stop()
-        raise StackError(f"the gateway did not answer GET / within {self.settings.startup_timeout_s:.0f} s:\n{self.log_tail()}")
+        failure = wait_ready(self._process, lambda: is_ready(self.ollama_url), self.settings.startup_timeout_s, _POLL_INTERVAL_S)
+        if failure is not None:
+            self.stop()
+            raise StackError(f"the gateway {failure} (GET / must answer 200):\n{self.log_tail()}")
 
     def stop(self) -> None:
         """Terminate the gateway, wait, and kill it if it does not go."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=_STOP_GRACE_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=_STOP_GRACE_S)
+        end_process(process, _STOP_GRACE_S)
         if self._log is not None:
             self._log.close()
             self._log = None
@@ -217,10 +208,7 @@ class LocalProcessStack(Stack):
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the gateway's log, for error messages."""
-        if not self.log_path.exists():
-            return "<no log>"
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
 
     def describe(self) -> dict[str, str]:
         """Add the command line and the log location."""

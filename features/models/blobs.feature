@@ -1,4 +1,4 @@
-@models @needs.embedded_stack @fixture.models.gateway
+@models @needs.local_stack @fixture.models.gateway
 Feature: Uploading model files as blobs
   As a user adding a GGUF of my own with `ollama create`
   I want the file stored under the digest of its bytes, or not at all

@@ -1,4 +1,4 @@
-@models @needs.embedded_stack @fixture.models.gateway
+@models @needs.local_stack @fixture.models.gateway
 Feature: Copying and deleting models
   As a user of `ollama cp` and `ollama rm`, or of Open WebUI's model settings
   I want copies that share the model file and deletes that free only what no other model uses

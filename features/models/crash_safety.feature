@@ -1,4 +1,4 @@
-@models @slow @needs.embedded_stack @fixture.models.gateway
+@models @slow @needs.local_stack @fixture.models.gateway
 Feature: The store survives a killed gateway
   As an operator whose gateway may be killed at any moment (OOM killer, power cut, `kill -9`)
   I want the store whole after a restart
@@ -13,7 +13,7 @@ Feature: The store survives a killed gateway
     Scenario Outline: The gateway is killed while it <operation>
       Given the store's listing is noted
       When the gateway is killed while it <operation>
-      And the gateway is started again
+      And the gateway is started again on the same store
       Then the store is consistent
       And the store lists what it listed before, give or take "<name>"
       And every listed model can be shown

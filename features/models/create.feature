@@ -1,4 +1,4 @@
-@models @needs.embedded_stack @fixture.models.gateway
+@models @needs.local_stack @fixture.models.gateway
 Feature: Creating models
   As a user of `ollama create`
   I want a model built from my GGUF, or from an installed model with my own system prompt and parameters

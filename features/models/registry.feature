@@ -1,4 +1,4 @@
-@models @needs.registry @needs.embedded_stack @fixture.models.gateway @fixture.models.registry
+@models @needs.registry @needs.local_stack @fixture.models.gateway @fixture.models.registry
 Feature: Pulling and pushing models through a registry
   As a team that shares models through a private registry
   I want `ollama push` and `ollama pull` to work against the gateway as they do against Ollama

@@ -1,4 +1,4 @@
-@models @slow @needs.embedded_stack
+@models @slow @needs.local_stack
 Feature: Several models at once
   As a user switching between a coding model and a chat model
   I want the gateway to keep as many models loaded as OLLAMA_MAX_LOADED_MODELS allows

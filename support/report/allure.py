@@ -52,6 +52,16 @@ def attach_exchange(exchange: Exchange) -> None:
         allure.attach(response_body, name="response body", attachment_type=response_kind)
 
 
+def attach_json(name: str, content: object) -> None:
+    """Attach data a check was judged on (query results, notification bodies) as JSON."""
+    allure.attach(json.dumps(content, indent=2, default=str), name=name, attachment_type=allure.attachment_type.JSON)
+
+
+def attach_text(name: str, text: str) -> None:
+    """Attach a plain-text note, such as measured delays against their bounds."""
+    allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
 def record_skip_reason(reason: str) -> None:
     """Show why the current scenario is skipped in its Allure description."""
     allure.dynamic.description(f"{SKIP_PREFIX}{reason}")

@@ -25,7 +25,7 @@ VERSION = ("features/ollama_api/liveness.feature", "version is numeric")
 STREAMING = ("features/streaming/real_streaming.feature", "native API")
 
 
-def run_scenarios(url: str, feature: str, name: str, workdir: Path) -> dict[str, str]:
+def run_scenarios(url: str, feature: str, name: str, workdir: Path, model: str = fake_ollama.MODEL, *userdata: str) -> dict[str, str]:
     """Run the scenarios of a feature whose names match; map each that ran to its outcome.
 
     The outcome is "passed", or the text of the first step that did not pass. behave runs from a
@@ -36,8 +36,8 @@ def run_scenarios(url: str, feature: str, name: str, workdir: Path) -> dict[str,
     command = [
         sys.executable, "-m", "behave", str(REPO_ROOT / feature), "-n", name,
         "-f", "json", "-o", str(report), "--no-capture",
-        "-D", "target=external", "-D", f"ollama_url={url}", "-D", f"model={fake_ollama.MODEL}",
-        "-D", f"results_dir={workdir}",
+        "-D", "target=external", "-D", f"ollama_url={url}", "-D", f"model={model}",
+        "-D", f"results_dir={workdir}", *userdata,
     ]  # fmt: skip
     subprocess.run(command, cwd=workdir, timeout=BEHAVE_TIMEOUT_S, capture_output=True, check=False)
     outcomes = {}

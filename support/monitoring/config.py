@@ -1,0 +1,165 @@
+"""The stack's monitoring configuration, time-compressed and pointed at local ports for a test run.
+
+A test cannot wait minutes for an alert, so every interval in the configuration (scrape and
+evaluation intervals, rule ``for:`` durations, range windows, Alertmanager's group timers) is
+divided by one factor. Ratios between them are what give the rules their meaning, and those stay.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+STACK_MONITORING = Path(__file__).resolve().parents[2] / "stack" / "monitoring"
+RULES_GLOB = "*.rules.yml"
+
+_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
+_DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
+_RANGE = re.compile(r"\[((?:\d+(?:ms|[smhdwy]))+)(:(?:\d+(?:ms|[smhdwy]))+)?\]")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Prometheus duration such as ``1m30s`` or ``666ms``."""
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a Prometheus duration: {text!r}")
+    return sum(int(number) * _UNITS_MS[unit] for number, unit in parts) / 1000
+
+
+def format_duration(seconds: float) -> str:
+    """A Prometheus duration in whole seconds when exact, otherwise in milliseconds."""
+    milliseconds = max(1, round(seconds * 1000))
+    return f"{milliseconds // 1000}s" if milliseconds % 1000 == 0 else f"{milliseconds}ms"
+
+
+def compress(text: str, factor: float) -> str:
+    """A duration divided by the factor."""
+    return format_duration(parse_duration(text) / factor)
+
+
+def compress_ranges(expr: str, factor: float) -> str:
+    """Every range window (and subquery step) in a PromQL expression divided by the factor."""
+
+    def scaled(match: re.Match[str]) -> str:
+        step = match.group(2)
+        return f"[{compress(match.group(1), factor)}" + (f":{compress(step[1:], factor)}" if step else "") + "]"
+
+    return _RANGE.sub(scaled, expr)
+
+
+def compress_rules(rules: dict[str, Any], factor: float) -> dict[str, Any]:
+    """A rule file with every ``for:``, range window and group interval divided by the factor."""
+    groups = []
+    for group in rules.get("groups", []):
+        group = dict(group)
+        if "interval" in group:
+            group["interval"] = compress(group["interval"], factor)
+        rules_out = []
+        for rule in group.get("rules", []):
+            rule = dict(rule)
+            rule["expr"] = compress_ranges(str(rule["expr"]), factor)
+            if "for" in rule:
+                rule["for"] = compress(rule["for"], factor)
+            rules_out.append(rule)
+        group["rules"] = rules_out
+        groups.append(group)
+    return {**rules, "groups": groups}
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each part of the test stack listens, on 127.0.0.1."""
+
+    gateway: str
+    prometheus: int
+    alertmanager: int
+    webhook_url: str
+
+
+def prometheus_config(config: dict[str, Any], factor: float, ports: Ports, rule_files: list[str]) -> dict[str, Any]:
+    """prometheus.yml with compressed intervals, the given rule files, and each job at its test address."""
+    addresses = {"gateway": ports.gateway, "prometheus": f"127.0.0.1:{ports.prometheus}", "alertmanager": f"127.0.0.1:{ports.alertmanager}"}
+    global_section = {key: compress(value, factor) for key, value in config["global"].items() if key.endswith(("_interval", "_timeout"))}
+    jobs = []
+    for job in config["scrape_configs"]:
+        name = job["job_name"]
+        if name not in addresses:
+            raise ValueError(f"prometheus.yml scrapes job {name!r}, which the test stack does not run")
+        job = dict(job)
+        job["static_configs"] = [{**group, "targets": [addresses[name]]} for group in job["static_configs"]]
+        jobs.append(job)
+    return {
+        **config,
+        "global": {**config["global"], **global_section},
+        "rule_files": rule_files,
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [addresses["alertmanager"]]}]}]},
+        "scrape_configs": jobs,
+    }
+
+
+def alertmanager_config(config: dict[str, Any], factor: float, webhook_url: str) -> dict[str, Any]:
+    """alertmanager.yml with compressed group timers and every webhook pointed at the test receiver."""
+    route = dict(config["route"])
+    for key in ("group_wait", "group_interval", "repeat_interval"):
+        if key in route:
+            route[key] = compress(route[key], factor)
+    receivers = []
+    for receiver in config["receivers"]:
+        receiver = dict(receiver)
+        if "webhook_configs" in receiver:
+            receiver["webhook_configs"] = [{**hook, "url": webhook_url} for hook in receiver["webhook_configs"]]
+        receivers.append(receiver)
+    return {**config, "route": route, "receivers": receivers}
+
+
+@dataclass(frozen=True)
+class TestConfig:
+    """The files a test Prometheus and Alertmanager run from, and the timing they imply."""
+
+    prometheus_yml: Path
+    alertmanager_yml: Path
+    scrape_interval_s: float
+    scrape_timeout_s: float
+    evaluation_interval_s: float
+    group_wait_s: float
+    group_interval_s: float
+
+
+def write_test_config(directory: Path, factor: float, ports: Ports, source: Path = STACK_MONITORING) -> TestConfig:
+    """Write the compressed configuration into a directory and describe it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rule_files = []
+    for rules_path in sorted((source / "rules").glob(RULES_GLOB)):
+        target = directory / rules_path.name
+        target.write_text(yaml.safe_dump(compress_rules(yaml.safe_load(rules_path.read_text()), factor), sort_keys=False))
+        rule_files.append(str(target))
+    prometheus = prometheus_config(yaml.safe_load((source / "prometheus.yml").read_text()), factor, ports, rule_files)
+    alertmanager = alertmanager_config(yaml.safe_load((source / "alertmanager.yml").read_text()), factor, ports.webhook_url)
+    prometheus_yml = directory / "prometheus.yml"
+    alertmanager_yml = directory / "alertmanager.yml"
+    prometheus_yml.write_text(yaml.safe_dump(prometheus, sort_keys=False))
+    alertmanager_yml.write_text(yaml.safe_dump(alertmanager, sort_keys=False))
+    route = alertmanager["route"]
+    return TestConfig(
+        prometheus_yml=prometheus_yml,
+        alertmanager_yml=alertmanager_yml,
+        scrape_interval_s=parse_duration(prometheus["global"]["scrape_interval"]),
+        scrape_timeout_s=parse_duration(prometheus["global"].get("scrape_timeout", "10s")),
+        evaluation_interval_s=parse_duration(prometheus["global"]["evaluation_interval"]),
+        group_wait_s=parse_duration(route.get("group_wait", "30s")),
+        group_interval_s=parse_duration(route.get("group_interval", "5m")),
+    )
+
+
+def rule_for_seconds(rules_dir: Path, alertname: str) -> float:
+    """The ``for:`` of an alert in the rule files of a directory (0 when it has none)."""
+    for path in sorted(rules_dir.glob(RULES_GLOB)):
+        for group in yaml.safe_load(path.read_text()).get("groups", []):
+            for rule in group.get("rules", []):
+                if rule.get("alert") == alertname:
+                    return parse_duration(rule["for"]) if "for" in rule else 0.0
+    raise KeyError(f"no alert named {alertname} in {rules_dir}")
