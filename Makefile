@@ -60,7 +60,7 @@ gateway: venv
 	$(BIN)/python -m stack.gateway
 
 bench: venv
-	$(BIN)/python -m stack.bench.overhead
+	$(BIN)/python -m stack.bench.overhead $(ARGS)
 
 clean:
 	rm -rf allure-results allure-report results
