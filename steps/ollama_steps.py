@@ -32,7 +32,6 @@ from support import ollama
 from support.answers import answer_text
 from support.framing import NDJSON_CONTENT_TYPE, ndjson_problems, parse_ndjson
 from support.http import Exchange
-from support.polling import wait_until
 from support.shapes import (
     CHAT_CHUNK,
     CHAT_FINAL,
@@ -217,17 +216,8 @@ def step_ps_lists_model(context: Context) -> None:
 @then("the model under test is soon no longer listed as running")
 def step_ps_unlisted(context: Context) -> None:
     """Within a few seconds /api/ps stops listing the model under test."""
-    expected = ollama.listed_name(context.settings.model)
-
-    def unlisted() -> bool:
-        context.response = context.ollama.ps()
-        return expected not in [m.get("model") for m in context.response.json().get("models") or []]
-
-    assert_that(
-        wait_until(unlisted, UNLOAD_TIMEOUT_S),
-        equal_to(True),
-        f"{expected} still running {UNLOAD_TIMEOUT_S} s after unloading:\n{context.response.describe()}",
-    )
+    gone, context.response = ollama.wait_unlisted(context.ollama, context.settings.model, UNLOAD_TIMEOUT_S)
+    assert_that(gone, equal_to(True), f"still running {UNLOAD_TIMEOUT_S} s after unloading:\n{context.response.describe()}")
 
 
 # -- Generate -------------------------------------------------------------------------------

@@ -153,14 +153,8 @@ def step_embedding_failed(context: Context, status: int, message: str) -> None:
 @then("the model under test is no longer listed as running")
 def step_dropped_from_ps(context: Context) -> None:
     """/api/ps stops listing the model at once, not at the next request."""
-    expected = ollama.listed_name(context.settings.model)
-
-    def unlisted() -> bool:
-        context.response = context.ollama.ps()
-        return expected not in [model.get("model") for model in context.response.json().get("models") or []]
-
-    assert_that(wait_until(unlisted, DROPPED_WITHIN_S, 0.05), equal_to(True),
-                f"{expected} still listed {DROPPED_WITHIN_S} s after its runner died:\n{context.response.describe()}")
+    gone, context.response = ollama.wait_unlisted(context.ollama, context.settings.model, DROPPED_WITHIN_S)
+    assert_that(gone, equal_to(True), f"still listed {DROPPED_WITHIN_S} s after its runner died:\n{context.response.describe()}")
 
 
 @given("a model file that no engine can load is installed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from support.http import Exchange, HttpClient
+from support.polling import wait_until
 
 # Temperature 0 makes a mistral.rs answer deterministic (it has no per-request seed); the seed
 # does the same on Ollama itself.
@@ -131,3 +132,15 @@ def listed_name(model: str) -> str:
     """The name Ollama's lists use for a model: the tag is always shown, ``latest`` by default."""
     last_part = model.rsplit("/", 1)[-1]
     return model if ":" in last_part else f"{model}:latest"
+
+
+def wait_unlisted(client: OllamaClient, model: str, timeout_s: float) -> tuple[bool, Exchange]:
+    """Poll /api/ps until it no longer lists the model; whether it went in time, and the last listing."""
+    expected = listed_name(model)
+    last: list[Exchange] = [client.ps()]
+
+    def unlisted() -> bool:
+        last[0] = client.ps()
+        return expected not in [entry.get("model") for entry in last[0].json().get("models") or []]
+
+    return wait_until(unlisted, timeout_s, 0.05), last[0]

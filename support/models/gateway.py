@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from support.models.processes import terminate
+from support.processes import end_process
 from support.stack import StackError, free_port, is_ready
 
 BUNDLED = "smollm2:135m"
@@ -100,7 +100,7 @@ class StoreGateway:
     def stop(self) -> None:
         """Terminate the gateway and wait for it; safe to call more than once."""
         process, self._process = self._process, None
-        terminate(process, grace_s=15)
+        end_process(process, grace_s=15)
         self._close_log()
 
     def _close_log(self) -> None:

@@ -12,7 +12,7 @@ from typing import IO
 
 import httpx
 
-from support.models.processes import terminate
+from support.processes import end_process
 from support.stack import StackError, free_port
 
 REGISTRY_BINARY = "docker-registry"
@@ -74,7 +74,7 @@ class LocalRegistry:
     def stop(self) -> None:
         """Stop the registry; its storage goes with the work directory."""
         process, self._process = self._process, None
-        terminate(process, grace_s=10)
+        end_process(process, grace_s=10)
         if self._log is not None:
             self._log.close()
             self._log = None
