@@ -169,11 +169,13 @@ def step_stop_mid_run(context: Context) -> None:
     gateway.start()
     task = context.aider_task
     options = AiderOptions(message=task.instruction, files=task.chat_files, timeout_s=ERROR_BOUND_S + 20)
+    endpoint = _endpoint(context, "ollama_chat", model="smollm2:135m", url=gateway.url)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(_aider, context, _endpoint(context, "ollama_chat", model="smollm2:135m", url=gateway.url), options,
-                             "Aider edits while its gateway is killed")
+        # Only the main thread may write to the Allure report, so the run is attached after it ends.
+        future = pool.submit(run_aider, REPO_ROOT, _workspace(context), endpoint, options, gateway.log_path)
         context.killed_mid_request = gateway.kill_when_busy("smollm2", ERROR_BOUND_S)
-        future.result()
+        context.aider_run = future.result()
+    attach_texts("Aider edits while its gateway is killed", context.aider_run.attachments())
 
 
 @when("Aider makes the task's edit with the capable model, with one more try if the tests fail")

@@ -212,7 +212,7 @@ def environment_for(endpoint: Endpoint, home: Path) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("OLLAMA_", "OPENAI_", "AIDER_"))}
     environment.update(endpoint.environment())
     # Offline: litellm's cost map from the wheel, and a throwaway HOME for Aider's caches and analytics switch.
-    environment.update({"HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1", "TERM": "dumb"})
+    environment.update({"HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True", "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "10000"})
     return environment
 
 

@@ -13,7 +13,12 @@ from support.aider.tasks import Task
 
 TEST_TIMEOUT_S = 60.0
 """Per test run; the benchmark allows 180 s for whole exercises, these tasks take well under a second."""
-AIDER_FILES = (".aider.chat.history.md", ".aider.input.history", ".aider.tags.cache.v4")
+AIDER_PREFIX = ".aider"
+"""Aider's own files and folders in the repository: chat and input history, the repository map's tag cache."""
+
+
+def _aiders(path: str) -> bool:
+    return path.split("/")[0].startswith(AIDER_PREFIX)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -59,7 +64,7 @@ class Workspace:
         found: dict[str, str] = {}
         for path in sorted(self.repo.rglob("*")):
             relative = path.relative_to(self.repo)
-            if path.is_file() and relative.parts[0] != ".git" and relative.name not in AIDER_FILES and "__pycache__" not in relative.parts:
+            if path.is_file() and relative.parts[0] != ".git" and not _aiders(str(relative)) and "__pycache__" not in relative.parts:
                 found[str(relative)] = path.read_text(encoding="utf-8", errors="replace")
         return found
 
@@ -85,12 +90,12 @@ class Workspace:
     def changed_files(self) -> list[str]:
         """Files that differ from the task's first commit, committed or not."""
         first = _git(self.repo, "rev-list", "--max-parents=0", "HEAD").strip()
-        return sorted(set(_git(self.repo, "diff", "--name-only", first).split()) - set(AIDER_FILES))
+        return sorted(name for name in _git(self.repo, "diff", "--name-only", first).split() if not _aiders(name))
 
     def uncommitted(self) -> list[str]:
         """`git status --porcelain` lines, Aider's own files left out."""
         lines = _git(self.repo, "status", "--porcelain", "--untracked-files=all").splitlines()
-        return [line for line in lines if not any(line.endswith(name) for name in AIDER_FILES)]
+        return [line for line in lines if not _aiders(line[3:].strip('"'))]
 
     def chat_history(self) -> str:
         """Aider's .aider.chat.history.md, or empty when it wrote none."""
