@@ -10,7 +10,7 @@ Feature: Aider reaches the stack by both of its routes
 
   Rule: Aider gets its answer by either route, and asking changes nothing
 
-    @critical @slow @needs.gateway_log
+    @critical @slow @needs.capable_model @needs.gateway_log
     Scenario Outline: Aider asks about the code by the <route> route
       Given a scratch repository for the task "leap"
       When Aider asks "What should is_leap_year return for the year 1900?" by the <route> route
@@ -25,14 +25,14 @@ Feature: Aider reaches the stack by both of its routes
 
   Rule: On the native route Aider sends its context window and reads the stack's counts
 
-    @normal @slow @needs.gateway_log
+    @normal @slow @needs.capable_model @needs.gateway_log
     Scenario: Aider's requests carry num_ctx and the answers stream back as Ollama streams them
       Given a scratch repository for the task "leap"
       When Aider asks "Which years are leap years?" through a recording tap
       Then every chat request Aider sent carried options.num_ctx of at least 8192
       And every streamed answer came back as NDJSON ending in a done chunk with the counts the gateway logged
 
-    @normal @slow @needs.gateway_log
+    @normal @slow @needs.capable_model @needs.gateway_log
     Scenario: The token counts Aider reports are the stack's
       Given a scratch repository for the task "leap"
       When Aider asks "Which years are leap years?" without streaming

@@ -17,20 +17,20 @@ Feature: Aider's context window on the stack
 
   Rule: More than the window still gets an answer
 
-    @normal @slow @needs.gateway_log
+    @normal @slow @needs.capable_model @needs.gateway_log
     Scenario: A repository map and files larger than num_ctx
       Given a scratch repository for the task "leap"
-      And the repository holds lookup tables larger than a 2048-token context window
-      And Aider's model settings fix num_ctx at 2048
+      And the repository holds lookup tables larger than a 1024-token context window
+      And Aider's model settings fix num_ctx at 1024
       When Aider asks "What does is_leap_year do?" through a recording tap
-      Then the gateway fitted Aider's request into 2048 tokens and answered it
+      Then the gateway fitted Aider's request into 1024 tokens and answered it
       And Aider's chat history holds the model's reply
 
-    @normal @slow @needs.gateway_log
+    @normal @slow @needs.capable_model @needs.gateway_log
     Scenario: A restored conversation longer than the window
       Given a scratch repository for the task "leap"
       And a restored conversation of 40 earlier turns
-      And Aider's model settings fix num_ctx at 2048
+      And Aider's model settings fix num_ctx at 1024
       When Aider asks "What does is_leap_year do?" through a recording tap
-      Then the gateway fitted Aider's request into 2048 tokens and answered it
+      Then the gateway fitted Aider's request into 1024 tokens and answered it
       And Aider's chat history holds the model's reply

@@ -12,10 +12,10 @@ Feature: Aider's edits through the stack
 
     @critical
     Scenario: Code generation writes a new function into an empty module
-      Given a scratch repository for the task "slugify"
+      Given a scratch repository for the task "fizzbuzz"
       When Aider makes the task's edit with the capable model, with one more try if the tests fail
       Then the task's tests pass
-      And Aider committed its change to slug.py
+      And Aider committed its change to fizzbuzz.py
 
     @critical
     Scenario: One change touches a function and its caller in two files
@@ -54,7 +54,7 @@ Feature: Aider's edits through the stack
 
     @critical
     Scenario: Negative control: the model's edit is left unapplied
-      Given a scratch repository for the task "slugify"
+      Given a scratch repository for the task "fizzbuzz"
       When the capable model answers the task's instruction but Aider does not apply its edit
       Then the model's reply held an edit that Aider did not apply
       And the edit checks reject the repository

@@ -146,6 +146,11 @@ def format_tokens(count: int) -> str:
     return f"{round(count / 1000)}k"
 
 
+def parse_tokens(text: str) -> int:
+    """A count as Aider prints it, back to a number: "812", "4.5k", "13k" (the last two rounded by Aider)."""
+    return round(float(text[:-1]) * 1000) if text.endswith("k") else int(text)
+
+
 def aider_command(repo_root: Path, endpoint: Endpoint, options: AiderOptions, settings_file: Path | None) -> list[str]:
     """Aider's command line for one run: offline, headless, the edit format always explicit."""
     command = [str(aider_executable(repo_root)), "--model", endpoint.model_argument, "--message", options.message,
