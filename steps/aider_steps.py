@@ -221,12 +221,13 @@ def step_task_set(context: Context, edit_format: str) -> None:
     endpoint = _endpoint(context, "ollama_chat", model=context.needs.capable_model)
     tries = int(context.config.userdata.get("aider_tries", "2"))
     results = []
+    out = context.settings.results_dir / "aider"
     for task in load_tasks():
         result = benchmark.attempt_task(REPO_ROOT, task, endpoint, context.settings.engine, edit_format, _gateway_log(context), tries=tries)
         attach_texts(f"{task.name}: passed on try {result.passed_try or 'none'}", result.runs[-1].attachments())
+        # Row by row, so a run stopped part-way still leaves what it measured.
+        benchmark.append_csv(out / "success_rate.csv", [result])
         results.append(result)
-    out = context.settings.results_dir / "aider"
-    benchmark.append_csv(out / "success_rate.csv", results)
     scores = benchmark.write_table(out / "success_rate.csv", out / "success_rate.md")
     context.aider_score = benchmark.score(results)
     attach_texts("success rate", {"table": (out / "success_rate.md").read_text(encoding="utf-8"), "per task": "\n".join(

@@ -18,5 +18,5 @@ Feature: Aider's success rate on the stack
 
       Examples:
         | edit format | minimum |
-        | whole       | 50      |
-        | diff        | 25      |
+        | whole       | 40      |
+        | diff        | 20      |
