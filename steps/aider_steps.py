@@ -66,6 +66,7 @@ def _ask(context: Context, question: str, endpoint: Endpoint, *, stream: bool = 
     files = (*context.aider_task.chat_files, *getattr(context, "aider_extra_files", ()))
     # A question wants a sentence, not the rest of the context window: small models ramble until num_ctx.
     options = AiderOptions(message=question, files=files, chat_mode="ask", stream=stream, timeout_s=240,
+                           restore_chat_history=getattr(context, "aider_restore", False),
                            extra_params={"stop": ["\n\n"]}, **extra)  # type: ignore[arg-type]
     context.aider_question = question
     return _aider(context, endpoint, options, f"Aider asks by {endpoint.route}: {question}")
@@ -94,6 +95,7 @@ def step_bulky_files(context: Context, window: int) -> None:
 def step_long_conversation(context: Context, turns: int) -> None:
     """Write a chat history Aider will read back with --restore-chat-history."""
     (_workspace(context).repo / ".aider.chat.history.md").write_text(long_conversation(turns), encoding="utf-8")
+    context.aider_restore = True
 
 
 @given("Aider's model settings fix num_ctx at {window:d}")
