@@ -167,7 +167,8 @@ def step_capable_edit(context: Context) -> None:
     endpoint = _endpoint(context, "ollama_chat", model=context.needs.capable_model)
     message = task.instruction
     for attempt in (1, 2):
-        options = AiderOptions(message=message, files=task.chat_files, restore_chat_history=attempt > 1, timeout_s=300)
+        # Every file the task needs is in the chat; as in Aider's benchmark, no repository map competes with them.
+        options = AiderOptions(message=message, files=task.chat_files, restore_chat_history=attempt > 1, map_tokens=0, timeout_s=300)
         _aider(context, endpoint, options, f"Aider edits, try {attempt}")
         outcome = workspace.run_tests()
         if outcome.passed:
