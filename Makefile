@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 MODELS_STAMP := $(VENV)/.models
+AIDER_VENV := .venv-aider
+AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models clean monitoring-tools check-monitoring
+.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring
 
 venv: $(STAMP)
 
@@ -39,13 +41,24 @@ check-monitoring: monitoring-tools
 	cd stack/monitoring && promtool check config prometheus.yml && promtool test rules rules/*.test.yml
 	amtool check-config stack/monitoring/alertmanager.yml
 
+# Aider in a virtualenv of its own: aider-chat pins litellm, openai and httpx to versions the suite does not use.
+# It runs offline: the steps set LITELLM_LOCAL_MODEL_COST_MAP=True and pass --no-check-update, --analytics-disable
+# and --no-show-model-warnings (support/aider/runner.py).
+aider: $(AIDER_STAMP)
+
+$(AIDER_STAMP):
+	test -x $(AIDER_VENV)/bin/python || $(PYTHON) -m venv $(AIDER_VENV)
+	$(AIDER_VENV)/bin/pip install --quiet --upgrade pip
+	$(AIDER_VENV)/bin/pip install --quiet aider-chat==0.86.2
+	touch $(AIDER_STAMP)
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 ## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
-suite: venv models monitoring-tools
+suite: venv models monitoring-tools aider
 	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
-test: venv check-monitoring
+test: venv check-monitoring aider
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 

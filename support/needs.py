@@ -7,13 +7,16 @@ selects no embedding scenario never loads the model for an embedding probe.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
+from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
 from support.monitoring import needs as monitoring_needs
 from support.ollama import OllamaClient, listed_name
 from support.settings import AUTO, Settings
 
 TAG_PREFIX = "needs."
+REPO_ROOT = Path(__file__).resolve().parent.parent
 CAPABLE_MODELS = ("qwen2.5-coder:1.5b",)
 """Models known to follow instructions and call tools, in order of preference, for capable_model=auto."""
 
@@ -34,6 +37,8 @@ class TargetNeeds:
         self._settings = settings
         self._ollama = ollama
         self._probes: dict[str, Callable[[], str | None]] = {
+            "aider": lambda: aider_missing(REPO_ROOT),
+            "gateway_log": self._gateway_log,
             "capable_model": self._capable_model,
             "embeddings": self._embeddings,
             "registry": registry_missing,
@@ -91,6 +96,11 @@ class TargetNeeds:
             f"needs a stack the suite started itself: the scenario stops, kills or inspects its processes, starts gateways "
             f"on stores of its own, or follows alerts through its own receiver; target={self._settings.target} is only reached by URL"
         )
+
+    def _gateway_log(self) -> str | None:
+        if self._settings.target == "local":
+            return None
+        return "checks the gateway's access log, which only the embedded stack's log file gives the suite; the target is external"
 
     def _embeddings(self) -> str | None:
         exchange = self._ollama.embed({"model": self._settings.model, "input": "probe"})

@@ -62,6 +62,13 @@ def attach_text(name: str, text: str) -> None:
     allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
 
 
+def attach_texts(title: str, texts: Mapping[str, str]) -> None:
+    """Attach several named texts (a tool's output, files, log lines) inside one Allure step."""
+    with allure.step(title):
+        for name, text in texts.items():
+            allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
+
+
 def record_skip_reason(reason: str) -> None:
     """Show why the current scenario is skipped in its Allure description."""
     allure.dynamic.description(f"{SKIP_PREFIX}{reason}")

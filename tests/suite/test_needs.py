@@ -58,6 +58,8 @@ def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
     assert "does not list the tools capability" in reason
 
 
-def test_store_scenarios_need_the_embedded_stack() -> None:
-    reason = target_needs("http://127.0.0.1:9").missing("embedded_stack") or ""
-    assert "the target is external" in reason
+def test_scenarios_that_handle_the_stacks_processes_need_a_stack_the_suite_started() -> None:
+    reason = target_needs("http://127.0.0.1:9").missing("local_stack") or ""
+    assert "needs a stack the suite started itself" in reason and "target=external" in reason
+    local = settings_from_userdata({"target": "local"}, Path("/repo"))
+    assert TargetNeeds(local, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("local_stack") is None

@@ -1,0 +1,2 @@
+def to_roman(number: int) -> str:
+    pass

@@ -1,0 +1,2 @@
+def count_words(sentence: str) -> dict[str, int]:
+    pass
