@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .errors import GatewayError
+from .errors import REQUEST_CANCELED, GatewayError
 
 Chunk = dict[str, Any]
 T = TypeVar("T")
@@ -79,16 +79,24 @@ async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
     """Run `work`, cancelling it if the client goes away first, so its generation stops and frees the slot."""
     task = asyncio.ensure_future(work)
 
+    gone = asyncio.Event()
+
     async def watch() -> None:
         while True:
             message = await request.receive()
             if message["type"] == "http.disconnect":
+                gone.set()
                 task.cancel()
                 return
 
     watcher = asyncio.ensure_future(watch())
     try:
         return await task
+    except asyncio.CancelledError:
+        # Ollama's answer to a request whose client went away; nobody reads it, but the access log and metrics do.
+        if gone.is_set():
+            raise GatewayError(499, REQUEST_CANCELED) from None
+        raise
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -285,3 +285,19 @@ def test_metrics_expose_requests_latency_tokens_and_state(client: httpx.Client) 
         assert name in text, name
     assert 'endpoint="/api/generate",method="POST",model="smollm2",status="200"' in text
     assert 'le="2560.0"' in text
+
+
+def test_a_client_that_leaves_a_non_streamed_answer_is_logged_as_ollamas_499(gateway: GatewayProcess) -> None:
+    body = {"model": "smollm2", "messages": [{"role": "user", "content": "Tell a long story."}], "stream": False, "options": {"num_predict": 2000}}
+    logged_before = len(gateway.log_path.read_text())
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(gateway.url + "/api/chat", json=body, timeout=1.0)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        chats = [json.loads(line.split("stack.gateway.access ", 1)[1]) for line in gateway.log_path.read_text().splitlines()
+                 if "stack.gateway.access" in line and '"/api/chat"' in line]
+        if chats and chats[-1]["status"] == 499:
+            break
+        time.sleep(0.1)
+    assert chats[-1]["status"] == 499
+    assert "CancelledError" not in gateway.log_path.read_text()[logged_before:]
