@@ -24,7 +24,7 @@ Feature: Aider's errors through the stack leave the repository alone
 
   Rule: A stack that stops during a request leaves the repository as it was
 
-    @critical @needs.embedded_stack
+    @critical @needs.local_stack
     Scenario: The gateway is killed while it answers Aider
       Given a scratch repository for the task "leap"
       When the gateway Aider talks to is stopped while it answers Aider's edit request
