@@ -58,6 +58,10 @@ class TargetNeeds:
             raise RuntimeError("no capable model: the scenario should have been skipped")
         return self._capable
 
+    def known(self) -> frozenset[str]:
+        """The requirement names this suite knows how to check."""
+        return frozenset(self._probes)
+
     def missing(self, need: str) -> str | None:
         """None when the target meets the requirement, otherwise the reason it does not."""
         if need not in self._probes:

@@ -63,3 +63,10 @@ def test_scenarios_that_handle_the_stacks_processes_need_a_stack_the_suite_start
     assert "needs a stack the suite started itself" in reason and "target=external" in reason
     local = settings_from_userdata({"target": "local"}, Path("/repo"))
     assert TargetNeeds(local, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("local_stack") is None
+
+
+def test_every_need_a_feature_names_is_known() -> None:
+    """An unknown @needs.* fails its scenarios in before_scenario; catch it here, before any stack starts."""
+    root = Path(__file__).resolve().parents[2] / "features"
+    named = {tag.removeprefix("@needs.") for path in root.rglob("*.feature") for tag in path.read_text().split() if tag.startswith("@needs.")}
+    assert named - target_needs("http://127.0.0.1:9").known() == set()
