@@ -9,6 +9,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from stack.gateway.resources import usage
+
 RUNNER_MODULE = "stack.gateway.engines.runner"
 
 
@@ -85,10 +87,8 @@ def unloadable_copy(source: Path, destination: Path) -> Path:
     return destination
 
 
+
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time the process has used so far, from /proc."""
-    fields = _read(Path(f"/proc/{pid}/stat")).decode(errors="replace").rpartition(")")[2].split()
-    if len(fields) < 13:
-        return 0.0
-    # utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU time the process has used so far, read as the gateway reads it for its metrics."""
+    measured = usage(pid)
+    return measured[1] if measured is not None else 0.0
