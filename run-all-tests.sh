@@ -18,9 +18,12 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   all          every suite above
 
 Options:
-  -v, --verbose          show behave's output while it runs (it is always kept in behave.log)
+  -v, --verbose          show behave's whole output while it runs (it is always kept in behave.log);
+                         without it the terminal shows each feature, each scenario as it starts, and failures
   -s, --skip-benchmarks  leave out @benchmark scenarios
   -f, --fast             leave out @slow scenarios too (what `make test` runs)
+  -l, --long             also run @long scenarios: those that outlast the main job's budget (the full
+                         benchmark comparison, the long soak, Aider's diff format on the slower engine)
   -m, --model MODEL      model to test (default smollm2:135m)
   -e, --engine ENGINE    engine of the embedded stack: mistralrs, llamacpp or openai
   --ollama-url URL       attach to a running stack at URL instead of starting one
@@ -38,12 +41,24 @@ EOF
 }
 
 ALLURE_VERSION="3.18.0"
+
+# A long run would otherwise be silent for half an hour: stamp each feature and scenario as it starts.
+show_progress() {
+  local line
+  while IFS= read -r line; do
+    case "$line" in
+      Feature:*|*Scenario:*|*"Scenario Outline:"*) printf '%(%H:%M:%S)T %s\n' -1 "$line" ;;
+      *"... failed"*|*"... error"*|*"... undefined"*) printf '%(%H:%M:%S)T   %s\n' -1 "$line" ;;
+    esac
+  done
+}
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$repo"
 python="$repo/.venv/bin/python"
 [[ -x "$python" ]] || python="$(command -v python3)"
 
 verbose=false
+long=false
 report=false
 tag_filters=()
 userdata=()
@@ -54,6 +69,7 @@ while [[ $# -gt 0 ]]; do
     -v|--verbose) verbose=true ;;
     -s|--skip-benchmarks) tag_filters+=("not @benchmark") ;;
     -f|--fast) tag_filters+=("not @slow" "not @benchmark") ;;
+    -l|--long) long=true ;;
     -m|--model) userdata+=(-D "model=$2"); shift ;;
     -e|--engine) userdata+=(-D "engine=$2"); shift ;;
     --ollama-url) userdata+=(-D target=external -D "ollama_url=$2"); shift ;;
@@ -106,6 +122,7 @@ for suite in "${expanded[@]}"; do
   done
   $found || not_run+=("$suite (${suite_dirs[$suite]})")
 done
+$long || tag_filters+=("not @long")
 [[ ${#tag_filters[@]} -eq 0 ]] || notes+=("Left out: ${tag_filters[*]}.")
 
 tag_args=()
@@ -129,8 +146,9 @@ else
     "${command[@]}" 2>&1 | tee -a "$run_dir/behave.log"
     behave_status=${PIPESTATUS[0]}
   else
-    "${command[@]}" >> "$run_dir/behave.log" 2>&1
-    behave_status=$?
+    # behave.log keeps everything; the terminal gets one line per feature and scenario, and the failures.
+    PYTHONUNBUFFERED=1 "${command[@]}" 2>&1 | tee -a "$run_dir/behave.log" | show_progress
+    behave_status=${PIPESTATUS[0]}
   fi
   set -e
   notes+=("behave exited with status $behave_status; its full output is in behave.log.")
