@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .metrics import Metrics
 
 access_log = logging.getLogger("stack.gateway.access")
-HOUSEKEEPING = {"/", "/metrics"}
+HOUSEKEEPING = {"/", "/metrics", "/api/openapi.json"}
 """Paths left out of the request metrics, as mistral.rs leaves out its health and metrics routes."""
 
 
