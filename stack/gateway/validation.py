@@ -22,6 +22,9 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+MAX_DEPTH = "exceeded max depth"
+
+
 def decode_body(raw: bytes) -> dict[str, Any]:
     """The first JSON value of the body; an empty body is Ollama's `missing request body`."""
     if not raw.strip():
@@ -30,6 +33,9 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         value, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8").lstrip())
     except UnicodeDecodeError:
         raise bad_request("invalid character looking for beginning of value") from None
+    except RecursionError:
+        # Python's decoder recurses per level; Go's stops at 10000 levels with this text. Either way, a 400.
+        raise bad_request(MAX_DEPTH) from None
     except json.JSONDecodeError as error:
         raise bad_request(_go_syntax_error(raw, error)) from None
     if not isinstance(value, dict):

@@ -1,0 +1,76 @@
+"""Gateway behaviour the reliability features found or rely on: checked in-process, without a model."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from stack.gateway.app import create_app
+from stack.gateway.logs import OneLineFormatter
+from stack.gateway.openapi import SOURCE
+from stack.gateway.settings import Settings
+from support.reliability.description import operations
+from support.reliability.fuzzing import Answer, Budget, fuzz
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    """The real application on an empty store: every inference request stops at the model lookup."""
+    app = create_app(Settings(models_dir=tmp_path, bundled=frozenset()))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as session:
+        yield session
+
+
+def test_json_nested_past_any_decoder_depth_is_a_400_not_a_500(client: TestClient) -> None:
+    deep = b'{"model": "m", "options": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    for path in ("/api/chat", "/api/show", "/v1/chat/completions"):
+        response = client.post(path, content=deep)
+        assert response.status_code == 400, (path, response.text)
+        assert "exceeded max depth" in response.text
+
+
+def test_the_description_is_served_and_names_every_route_the_gateway_has(client: TestClient) -> None:
+    served = client.get("/api/openapi.json")
+    assert served.status_code == 200 and served.json() == yaml.safe_load(SOURCE.read_text())
+    described = {operation.name for operation in operations(served.json())}
+    routed = {f"{method} {route.path}" for route in client.app.routes if isinstance(route, Route)  # type: ignore[attr-defined]
+              for method in (route.methods or ()) if method != "HEAD" or route.path.startswith("/api/blobs")}
+    assert described == routed
+
+
+def test_a_log_message_cannot_forge_a_line() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(OneLineFormatter("%(levelname)s %(message)s"))
+    logger = logging.getLogger("test.forge")
+    logger.addHandler(handler)
+    try:
+        logger.warning("model %s not found", "x\nINFO forged\r\x1b[2J")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("failed on %s", "/api/x\ny")
+    finally:
+        logger.removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "WARNING model x\\nINFO forged\\r\\x1b[2J not found"
+    assert lines[1] == "ERROR failed on /api/x\\ny" and lines[2].startswith("Traceback")
+
+
+def test_generated_requests_to_every_operation_get_well_formed_answers(client: TestClient) -> None:
+    """The fuzzer against the real application in-process: a fast version of fuzzing.feature, with no model."""
+
+    def send(method: str, path: str, body: bytes | None) -> Answer:
+        response = client.request(method, path, content=body)
+        return Answer(method, path, response.status_code, response.headers.get("content-type", ""), response.content)
+
+    spec = client.get("/api/openapi.json").json()
+    run = fuzz(send, operations(spec), "absent-model:latest", Budget(examples=25, seconds=60, request_timeout_s=10))
+    assert run.violations == [], run.violations
