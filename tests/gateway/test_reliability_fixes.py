@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from stack.gateway.app import create_app
 from stack.gateway.logs import OneLineFormatter
+from stack.gateway.names import parse_name
 from stack.gateway.openapi import SOURCE
 from stack.gateway.settings import Settings
 from support.reliability.description import operations
@@ -74,3 +75,9 @@ def test_generated_requests_to_every_operation_get_well_formed_answers(client: T
     spec = client.get("/api/openapi.json").json()
     run = fuzz(send, operations(spec), "absent-model:latest", Budget(examples=25, seconds=60, request_timeout_s=10))
     assert run.violations == [], run.violations
+
+
+@pytest.mark.parametrize("name", ["smollm2\n:135m", "smollm2:135m\n", "library\n/smollm2", "smollm2\x00:135m", "\x1b[31mred"])
+def test_a_model_name_with_a_control_character_is_invalid(name: str) -> None:
+    # `$` in a Python pattern also matches before a final newline; names become paths in the store.
+    assert parse_name(name) is None
