@@ -8,6 +8,7 @@ Example:
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import allure
 import httpx
@@ -44,10 +45,16 @@ def step_fuzz(context: Context, budget: str) -> None:
     table = "\n".join(f"{name}: sent {tally.sent}, statuses {dict(sorted(tally.statuses.items()))}, violations {tally.violation_count}"
                       for name, tally in sorted(run.tallies.items()))
     allure.attach(table, name="requests by operation", attachment_type=allure.attachment_type.TEXT)
-    figures.record(context.settings.results_dir, "bad_input", f"fuzzed ({budget} budget)", {
-        "requests": run.sent, "operations": len(run.tallies), "seconds": round(run.seconds, 1),
+    statuses: Counter[str] = Counter()
+    for tally in run.tallies.values():
+        for status, count in tally.statuses.items():
+            statuses[f"{status // 100}xx"] += count
+    described = set(context.fuzz_operations)
+    figures.record(context.settings.results_dir, "bad_input", f"generated ({budget} budget)", {
+        "requests": run.sent, "seconds": round(run.seconds, 1), "answers": dict(sorted(statuses.items())),
         "violations": run.violation_count, "hangs": run.hangs,
-        "by endpoint": {name: tally.sent for name, tally in sorted(run.tallies.items())},
+        "by endpoint": {name: tally.sent for name, tally in sorted(run.tallies.items()) if name in described},
+        "wrong methods": sum(tally.sent for name, tally in run.tallies.items() if name not in described),
     })
 
 
@@ -77,6 +84,7 @@ def step_hostile(context: Context, request: str, endpoint: str) -> None:
     context.response = Exchange(Request(method, f"{context.stack.ollama_url}{path}", headers, body[:2000]), status,
                                 {"content-type": "application/json"}, answer, time.perf_counter() - started)
     attach_exchange(context.response)
+    figures.record(context.settings.results_dir, "bad_input", f"by hand: {request} to {endpoint}", {"status": status})
 
 
 @then('the error says "{message}"')

@@ -81,3 +81,14 @@ def test_generated_requests_to_every_operation_get_well_formed_answers(client: T
 def test_a_model_name_with_a_control_character_is_invalid(name: str) -> None:
     # `$` in a Python pattern also matches before a final newline; names become paths in the store.
     assert parse_name(name) is None
+
+
+def test_middleware_refusals_under_v1_use_openai_envelope(tmp_path: Path) -> None:
+    app = create_app(Settings(models_dir=tmp_path, bundled=frozenset(), api_key="k", max_body_bytes=10))
+    with TestClient(app, base_url="http://127.0.0.1") as session:
+        unauthorized = session.post("/v1/chat/completions", content=b"{}")
+        too_large = session.post("/v1/chat/completions", content=b"{" + b" " * 20 + b"}", headers={"Authorization": "Bearer k"})
+        native = session.post("/api/chat", content=b"{" + b" " * 20 + b"}", headers={"Authorization": "Bearer k"})
+    assert unauthorized.status_code == 401 and unauthorized.json()["error"]["type"] == "api_error"
+    assert too_large.status_code == 413 and too_large.json()["error"]["message"].startswith("request body too large")
+    assert native.status_code == 413 and native.json()["error"].startswith("request body too large")
