@@ -21,9 +21,12 @@ def metric_sum(metrics_text: str, name: str, labels: dict[str, str] | None = Non
     return total
 
 
-def gateway_metric(base_url: str, name: str, labels: dict[str, str] | None = None) -> float:
-    """One metric, read from the gateway's /metrics now."""
-    return metric_sum(httpx.get(f"{base_url}/metrics", timeout=10).text, name, labels)
+def gateway_metric(base_url: str, name: str, labels: dict[str, str] | None = None) -> float | None:
+    """One metric, read from the gateway's /metrics now; None when no sample has the labels."""
+    text = httpx.get(f"{base_url}/metrics", timeout=10).text
+    wanted = [f'{key}="{value}"' for key, value in (labels or {}).items()]
+    present = any(line.startswith((name + " ", name + "{")) and all(label in line for label in wanted) for line in text.splitlines())
+    return metric_sum(text, name, labels) if present else None
 
 
 @dataclass
