@@ -21,11 +21,14 @@ from pathlib import Path
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, empty, equal_to, has_length, is_not, less_than, less_than_or_equal_to
+from hamcrest import assert_that, empty, equal_to, greater_than, has_length, is_not, less_than, less_than_or_equal_to
 
 from support import ollama, runners
 from support.background import BackgroundRequest
 from support.http import HttpClient
+from support.monitoring.alerts import held_by_alertmanager, notification
+from support.monitoring.fixture import current
+from support.polling import wait_until
 from support.reliability.gateways import side_gateway
 from support.reliability.hostile import resident_bytes
 from support.reliability.profile import profile_from_userdata
@@ -200,3 +203,32 @@ def step_same_answer_after_restart(context: Context) -> None:
     response = context.ollama.generate(ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=False, num_predict=12))
     assert_that(response.status, equal_to(200), response.describe())
     assert_that(response.json()["response"], equal_to(answer), response.describe())
+
+
+@when("{server} is restarted")
+def step_restart_monitoring(context: Context, server: str) -> None:
+    """Stop the suite's Prometheus or Alertmanager and start it again on the same port, config and data."""
+    assert_that(context.embedded_monitoring, is_not(None), "only monitoring the suite started can be restarted")
+    with allure.step(f"restart {server}"):
+        context.monitoring_restarted_at = time.time()
+        context.embedded_monitoring.restart(server)
+
+
+@then('within the profile\'s bound "{alertname}" is firing again in Prometheus and held by Alertmanager')
+def step_alert_back(context: Context, alertname: str) -> None:
+    """Prometheus shows the alert firing and Alertmanager holds it, each within the bound after the restart."""
+    monitoring = current(context)
+    bound = profile_from_userdata(context.config.userdata)("faults", "alert_back_within_s")
+    firing = wait_until(lambda: monitoring.prometheus.alert_state(alertname) == "firing", bound, 0.5)
+    assert_that(firing, equal_to(True), f"{alertname} is {monitoring.prometheus.alert_state(alertname)} {bound} s after the restart")
+    held = held_by_alertmanager(monitoring, alertname, bound)
+    assert_that(len(held), greater_than(0), f"Alertmanager holds no {alertname} {bound} s after the restart")
+    figures.record(context.settings.results_dir, "nothing_lost", f"{alertname} across a monitoring restart", {
+        "firing again after s": round(time.time() - context.monitoring_restarted_at, 1), "held by Alertmanager": True})
+
+
+@then('the webhook received no resolved notification for "{alertname}" while the gateway was down')
+def step_no_false_resolve(context: Context, alertname: str) -> None:
+    """A restart must not make the alert look resolved to whoever is on call."""
+    resolved = notification(current(context), alertname, "resolved", context.condition_started_at, 0.0)
+    assert_that(resolved, equal_to(None), f"{alertname} was reported resolved while the gateway was still down")

@@ -43,3 +43,18 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
       Then the stream was cut without a final chunk
       And the restarted gateway lists the same models, and shows each of them
       And the restarted gateway gives the same answer to the reference prompt
+
+  Rule: Monitoring restarted during a run loses no alert that was firing
+
+    @slow @monitoring @fixture.monitoring @needs.prometheus @needs.alertmanager @needs.local_stack
+    Scenario Outline: <server> restarted while GatewayDown is firing
+      Given the gateway has been stopped
+      Then the "GatewayDown" alert goes pending, then firing, within its bounds
+      When <server> is restarted
+      Then within the profile's bound "GatewayDown" is firing again in Prometheus and held by Alertmanager
+      And the webhook received no resolved notification for "GatewayDown" while the gateway was down
+
+      Examples:
+        | server       |
+        | Prometheus   |
+        | Alertmanager |
