@@ -112,15 +112,15 @@ def step_upstream_back(context: Context) -> None:
         "error line after s": round(context.error_line_s, 2), "engine_up dropped": True, "served after return": True})
 
 
-@when("the profile's clients each start a streamed generation and hang up after its first chunk")
-def step_hang_up(context: Context) -> None:
+@when('the "{count}" count of clients each start a streamed generation and hang up after its first chunk')
+def step_hang_up(context: Context, count: str) -> None:
     """Note the gateway's memory, then let the clients stream and hang up, several at a time."""
     profile = profile_from_userdata(context.config.userdata)
+    clients, at_once = profile("disconnects", count, "clients"), profile("disconnects", count, "at_once")
     context.rss_before = resident_bytes(context.stack.gateway_pid)
     body = ollama.generate_body(context.settings.model, LONG_PROMPT, stream=True, num_predict=400)
-    with allure.step(f"{profile('disconnects', 'clients')} clients, {profile('disconnects', 'at_once')} at a time"):
-        context.abandoned = abandon_streams(f"{context.stack.ollama_url}/api/generate", body,
-                                            profile("disconnects", "clients"), profile("disconnects", "at_once"), 300.0)
+    with allure.step(f"{clients} clients, {at_once} at a time"):
+        context.abandoned = abandon_streams(f"{context.stack.ollama_url}/api/generate", body, clients, at_once, 600.0)
 
 
 @then("every client got a first chunk before hanging up")
@@ -149,7 +149,7 @@ def step_memory_after_hang_ups(context: Context) -> None:
     """Resident memory after the clients left, less before, under the bound."""
     bound = profile_from_userdata(context.config.userdata)("disconnects", "rss_growth_bytes")
     growth = resident_bytes(context.stack.gateway_pid) - context.rss_before
-    figures.record(context.settings.results_dir, "faults", "clients hung up mid-stream", {
+    figures.record(context.settings.results_dir, "faults", f"{context.abandoned.clients} clients hung up mid-stream", {
         "clients": context.abandoned.clients, "got a chunk": context.abandoned.got_first_chunk,
         "gateway RSS growth MiB": round(growth / 2**20, 1), "slots left": 0})
     assert_that(growth, less_than(bound), f"the gateway grew by {growth / 2**20:.1f} MiB")

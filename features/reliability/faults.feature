@@ -26,8 +26,16 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
   Rule: Clients that hang up leave nothing behind
 
     @needs.local_stack @critical
+    Scenario: Clients hang up mid-stream, as many as the profile's short count
+      When the "short" count of clients each start a streamed generation and hang up after its first chunk
+      Then every client got a first chunk before hanging up
+      And within the profile's time the gateway holds no slot, queued request or runner work for them
+      And the gateway's memory grew less than the profile's bound for hung-up clients
+      And the same gateway process gives the same answer to the reference prompt
+
+    @slow @needs.local_stack
     Scenario: A hundred clients hang up mid-stream
-      When the profile's clients each start a streamed generation and hang up after its first chunk
+      When the "long" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up
       And within the profile's time the gateway holds no slot, queued request or runner work for them
       And the gateway's memory grew less than the profile's bound for hung-up clients

@@ -128,6 +128,7 @@ def test_the_profile_has_every_key_the_scenarios_read() -> None:
     profile = load_profile(REPO_ROOT / DEFAULT_PROFILE)
     for length in ("short", "long"):
         assert profile("soak", length, "concurrency") >= 1 and profile("fuzz", length, "seconds") > 0
+        assert profile("disconnects", length, "clients") >= profile("disconnects", length, "at_once") >= 1
     with pytest.raises(KeyError):
         profile("soak", "medium")
 
