@@ -21,6 +21,7 @@ from support.http import Exchange, Request
 from support.reliability import hostile
 from support.reliability.description import operations
 from support.reliability.fuzzing import Budget, fuzz, http_sender
+from support.reliability.generated import SCRATCH_PREFIX
 from support.reliability.profile import profile_from_userdata
 from support.reliability.verdicts import Answer, error_text
 from support.report import reliability as figures
@@ -41,6 +42,10 @@ def step_fuzz(context: Context, budget: str) -> None:
     with allure.step(f"fuzz {len(listed)} operations: {bounds}"):
         context.fuzz = fuzz(http_sender(context.stack.ollama_url, bounds.request_timeout_s), listed, context.settings.model, bounds)
     context.fuzz_operations = [operation.name for operation in listed]
+    listing = context.ollama.tags().json()["models"]
+    scratch = [str(model["name"]) for model in listing if str(model["name"]).startswith(SCRATCH_PREFIX)]
+    for name in scratch:
+        context.ollama.http.send("DELETE", "/api/delete", json_body={"model": name})
     run = context.fuzz
     table = "\n".join(f"{name}: sent {tally.sent}, statuses {dict(sorted(tally.statuses.items()))}, violations {tally.violation_count}"
                       for name, tally in sorted(run.tallies.items()))
@@ -52,7 +57,7 @@ def step_fuzz(context: Context, budget: str) -> None:
     described = set(context.fuzz_operations)
     figures.record(context.settings.results_dir, "bad_input", f"generated ({budget} budget)", {
         "requests": run.sent, "seconds": round(run.seconds, 1), "answers": dict(sorted(statuses.items())),
-        "violations": run.violation_count, "hangs": run.hangs,
+        "violations": run.violation_count, "hangs": run.hangs, "scratch models removed": len(scratch),
         "by endpoint": {name: tally.sent for name, tally in sorted(run.tallies.items()) if name in described},
         "wrong methods": sum(tally.sent for name, tally in run.tallies.items() if name not in described),
     })

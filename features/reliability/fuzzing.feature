@@ -6,10 +6,11 @@ Feature: Any request, however malformed, gets an answer a client can act on
 
   Requests are generated from the gateway's own description of its API, /api/openapi.json: bodies of the
   right shape with awkward values, bodies with one field of the wrong type, any JSON at all, and every method a
-  path does not take. A client's mistake is a 4xx with {"error": "..."} (OpenAI's envelope under /v1); a 5xx
-  only where Ollama documents one (a wrongly typed option, an invalid format, a failed runner, a full queue).
-  The table of known bad requests is in ollama_api/errors.feature and openai_api/errors.feature, the requests
-  that once crashed the engine in reliability/runners.feature; they are not repeated here.
+  path does not take. Requests that write the store use scratch names, removed afterwards. A client's mistake
+  is a 4xx with {"error": "..."} (OpenAI's envelope under /v1); a 5xx only where Ollama documents one (a wrongly
+  typed option, an invalid format, a failed runner, a full queue). The table of known bad requests is in
+  ollama_api/errors.feature and openai_api/errors.feature, the requests that once crashed the engine in
+  reliability/runners.feature; they are not repeated here.
 
   Background:
     Given the model under test has given its answer to a reference prompt
@@ -18,16 +19,20 @@ Feature: Any request, however malformed, gets an answer a client can act on
 
     @critical
     Scenario: Every operation of the API description, within the profile's short budget
+      Given the installed models are noted
       When every operation of the gateway's API description gets generated requests within the "short" budget
       Then every operation was sent requests
       And no answer was a server error Ollama does not document, a malformed error or a hang
+      And the installed models are as noted
       And the same gateway process gives the same answer to the reference prompt
 
     @slow
     Scenario: Every operation of the API description, within the profile's long budget
+      Given the installed models are noted
       When every operation of the gateway's API description gets generated requests within the "long" budget
       Then every operation was sent requests
       And no answer was a server error Ollama does not document, a malformed error or a hang
+      And the installed models are as noted
       And the same gateway process gives the same answer to the reference prompt
 
   Rule: Hand-made hostile bodies are refused with Ollama's statuses
