@@ -44,13 +44,13 @@ Feature: Any request, however malformed, gets an answer a client can act on
       And the same gateway process gives the same answer to the reference prompt
 
       Examples:
-        | request                                    | endpoint                  | status | message                                  |
-        | a body declared larger than the limit      | POST /api/generate        | 413    | request body too large                   |
-        | a body declared larger than the limit      | POST /v1/chat/completions | 413    | request body too large                   |
-        | JSON nested a hundred thousand levels deep | POST /api/chat            | 400    | exceeded max depth                       |
-        | JSON nested a hundred thousand levels deep | POST /v1/chat/completions | 400    | exceeded max depth                       |
-        | a body that is not valid UTF-8             | POST /api/generate        | 400    | invalid character                        |
-        | a body that is not valid UTF-8             | POST /v1/completions      | 400    | invalid character                        |
+        | request                                    | endpoint                  | status | message                |
+        | a body declared larger than the limit      | POST /api/generate        | 413    | request body too large |
+        | a body declared larger than the limit      | POST /v1/chat/completions | 413    | request body too large |
+        | JSON nested a hundred thousand levels deep | POST /api/chat            | 400    | exceeded max depth     |
+        | JSON nested a hundred thousand levels deep | POST /v1/chat/completions | 400    | exceeded max depth     |
+        | a body that is not valid UTF-8             | POST /api/generate        | 400    | invalid character      |
+        | a body that is not valid UTF-8             | POST /v1/completions      | 400    | invalid character      |
 
   Rule: Connections that misbehave do not keep other clients waiting
 

@@ -29,13 +29,13 @@ Feature: The gateway is safe to run on a developer's machine
       Then the response status is <status>
 
       Examples:
-        | host                 | status |
-        | localhost            | 200    |
-        | 127.0.0.1:11434      | 200    |
-        | [::1]:11434          | 200    |
-        | evil.example         | 403    |
-        | rebind.attacker.com  | 403    |
-        | 8.8.8.8:11434        | 403    |
+        | host                | status |
+        | localhost           | 200    |
+        | 127.0.0.1:11434     | 200    |
+        | [::1]:11434         | 200    |
+        | evil.example        | 403    |
+        | rebind.attacker.com | 403    |
+        | 8.8.8.8:11434       | 403    |
 
     Scenario Outline: A browser page from <origin> asks to call the chat endpoint
       When a browser page from "<origin>" asks to call the chat endpoint
@@ -68,15 +68,15 @@ Feature: The gateway is safe to run on a developer's machine
       And the installed models are as noted
 
       Examples:
-        | name                     | endpoint            | status |
-        | a path up out of the store | POST /api/show    | 400    |
-        | a path up out of the store | POST /api/create  | 400    |
-        | a path up out of the store | DELETE /api/delete | 400   |
-        | a path up out of the store | POST /api/copy    | 400    |
-        | a newline                | POST /api/generate  | 400    |
-        | a NUL byte               | POST /api/chat      | 400    |
-        | a terminal escape        | POST /api/embed     | 400    |
-        | a slash in the tag       | POST /api/pull      | 400    |
+        | name                       | endpoint           | status |
+        | a path up out of the store | POST /api/show     | 400    |
+        | a path up out of the store | POST /api/create   | 400    |
+        | a path up out of the store | DELETE /api/delete | 400    |
+        | a path up out of the store | POST /api/copy     | 400    |
+        | a newline                  | POST /api/generate | 400    |
+        | a NUL byte                 | POST /api/chat     | 400    |
+        | a terminal escape          | POST /api/embed    | 400    |
+        | a slash in the tag         | POST /api/pull     | 400    |
 
     @needs.gateway_log
     Scenario: A model name carrying a forged log line
