@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import bad_request
@@ -40,6 +41,22 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         raise bad_request(_go_syntax_error(raw, error)) from None
     if not isinstance(value, dict):
         raise bad_request(f"json: cannot unmarshal {_kind(value)} into Go value of type api.Request")
+    if b"\\u" in raw:
+        # A lone surrogate escape is valid JSON but no UTF-8 can carry it; Go decodes it as U+FFFD, and so do we.
+        return _without_surrogates(value)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
     return value
 
 

@@ -44,7 +44,8 @@ class Answer:
 def error_text(answer: Answer) -> str | None:
     """The error message of a JSON error body in either API's shape, or None when the body is not one."""
     try:
-        payload = json.loads(answer.body.decode("utf-8").splitlines()[0] if answer.body.strip() else "")
+        # Only "\n" ends a line of NDJSON; str.splitlines would also split at U+0085 or U+2028 inside a message.
+        payload = json.loads(answer.body.decode("utf-8").split("\n")[0] if answer.body.strip() else "")
     except (ValueError, IndexError, UnicodeDecodeError):
         return None
     if not isinstance(payload, dict):
@@ -85,7 +86,7 @@ def _stream_violation(answer: Answer) -> str | None:
     """An NDJSON stream is one JSON object per line, an error included."""
     if "ndjson" not in answer.content_type:
         return None
-    for number, line in enumerate(answer.body.decode("utf-8", "replace").splitlines(), start=1):
+    for number, line in enumerate(answer.body.decode("utf-8", "replace").split("\n"), start=1):
         try:
             if line.strip() and not isinstance(json.loads(line), dict):
                 raise ValueError(line)

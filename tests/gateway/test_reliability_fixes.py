@@ -92,3 +92,11 @@ def test_middleware_refusals_under_v1_use_openai_envelope(tmp_path: Path) -> Non
     assert unauthorized.status_code == 401 and unauthorized.json()["error"]["type"] == "api_error"
     assert too_large.status_code == 413 and too_large.json()["error"]["message"].startswith("request body too large")
     assert native.status_code == 413 and native.json()["error"].startswith("request body too large")
+
+
+def test_a_lone_surrogate_escape_is_decoded_as_a_replacement_character(client: TestClient) -> None:
+    # Valid JSON that no UTF-8 can carry: the error echoing the name once failed to encode, a 500.
+    copied = client.post("/api/copy", content=b'{"source": "m\\ud96f", "destination": "y"}')
+    assert copied.status_code == 400 and "m\ufffd" in copied.json()["error"]
+    shown = client.post("/v1/chat/completions", content=b'{"model": "\\udc00", "messages": []}')
+    assert shown.status_code < 500, shown.text

@@ -153,3 +153,7 @@ def test_hostile_bodies_are_named() -> None:
     assert int(headers["Content-Length"]) > len(body)
     with pytest.raises(ValueError):
         hostile_body("a polite request", "m")
+
+
+def test_a_message_holding_a_unicode_line_separator_is_still_one_error() -> None:
+    assert violation(answer(400, '{"error":"name \\"a\u0085b\u2028c\\" is invalid"}'.encode())) is None
