@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, empty, equal_to, greater_than, has_length, is_not, less_than, less_than_or_equal_to
+from hamcrest import assert_that, empty, equal_to, greater_than, is_not, less_than, less_than_or_equal_to
 
 from support import ollama, runners
 from support.background import BackgroundRequest
@@ -29,7 +26,7 @@ from support.http import HttpClient
 from support.monitoring.alerts import held_by_alertmanager, notification
 from support.monitoring.fixture import current
 from support.polling import wait_until
-from support.reliability.gateways import side_gateway
+from support.reliability.gateways import scratch_dir, side_gateway
 from support.reliability.hostile import resident_bytes
 from support.reliability.profile import profile_from_userdata
 from support.reliability.prompts import LONG_PROMPT, REFERENCE_PROMPT
@@ -41,16 +38,10 @@ IDLE_CPU_S = 0.3
 """CPU a runner may spend in a second and still count as idle (its own housekeeping)."""
 
 
-def _scratch_store(context: Context) -> str:
-    scratch = Path(tempfile.mkdtemp(prefix="reliability-store-"))
-    context.add_cleanup(shutil.rmtree, scratch, True)
-    return str(scratch)
-
-
 @given("a gateway with the openai engine serves through an upstream gateway")
 def step_upstream_pair(context: Context) -> None:
     """An upstream gateway (llama.cpp) and, in front of it, a gateway with --engine openai, each on a scratch store."""
-    settings = replace(context.settings, models_dir=_scratch_store(context))
+    settings = replace(context.settings, models_dir=str(scratch_dir("reliability-store-", context.add_cleanup)))
     context.upstream = side_gateway(settings, "faults-upstream", "llamacpp", {})
     context.upstream.start()
     context.add_cleanup(context.upstream.stop)
@@ -135,13 +126,15 @@ def step_nothing_held(context: Context) -> None:
     settle = profile_from_userdata(context.config.userdata)("disconnects", "settle_s")
     held = held_after(context.stack.ollama_url, settle)
     assert_that(held, equal_to({}), f"still held {settle} s after the last client left")
-    busy = []
-    for runner in context.stack.runners():
-        before = runners.cpu_seconds(runner.pid)
-        time.sleep(1.0)
-        if runners.cpu_seconds(runner.pid) - before > IDLE_CPU_S:
-            busy.append(runner)
-    assert_that(busy, has_length(0), "runners still generating for clients that left")
+    idle = wait_until(lambda: not _busy_runners(context), settle, 0.0)
+    assert_that(idle, equal_to(True), f"runners still generating {settle} s after their clients left: {_busy_runners(context)}")
+
+
+def _busy_runners(context: Context) -> list[runners.RunnerProcess]:
+    """Runners that spent more than an idle runner's CPU over the last second."""
+    before = {runner: runners.cpu_seconds(runner.pid) for runner in context.stack.runners()}
+    time.sleep(1.0)
+    return [runner for runner, used in before.items() if runners.cpu_seconds(runner.pid) - used > IDLE_CPU_S]
 
 
 @then("the gateway's memory grew less than the profile's bound for hung-up clients")

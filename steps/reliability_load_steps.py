@@ -8,10 +8,7 @@ Example:
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 import allure
 from behave import given, then, when
@@ -19,7 +16,7 @@ from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, greater_than, greater_than_or_equal_to, less_than, less_than_or_equal_to
 
 from support import ollama
-from support.reliability.gateways import side_gateway
+from support.reliability.gateways import scratch_dir, side_gateway
 from support.reliability.hostile import resident_bytes
 from support.reliability.load import burst, percentile, soak
 from support.reliability.profile import profile_from_userdata
@@ -82,8 +79,7 @@ def step_soak_stable(context: Context) -> None:
 def step_queue_gateway(context: Context) -> None:
     """A gateway beside the stack with OLLAMA_MAX_QUEUE from the profile, on a scratch store, its model loaded."""
     max_queue = profile_from_userdata(context.config.userdata)("queue", "max_queue")
-    scratch = Path(tempfile.mkdtemp(prefix="reliability-queue-"))
-    context.add_cleanup(shutil.rmtree, scratch, True)
+    scratch = scratch_dir("reliability-queue-", context.add_cleanup)
     context.queued = side_gateway(replace(context.settings, models_dir=str(scratch)), "queue-gateway",
                                   context.settings.engine, {"OLLAMA_MAX_QUEUE": str(max_queue)})
     context.queued.start()

@@ -8,10 +8,7 @@ Example:
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 
 import allure
 from behave import given, then, when
@@ -21,7 +18,7 @@ from hamcrest import assert_that, contains_string, empty, equal_to, greater_than
 from support.bad_requests import split_endpoint
 from support.http import HttpClient
 from support.reliability.description import operations
-from support.reliability.gateways import launch, listening_addresses, side_gateway
+from support.reliability.gateways import launch, listening_addresses, scratch_dir, side_gateway
 from support.report import reliability as figures
 from support.report.allure import attach_exchange
 
@@ -37,16 +34,10 @@ FORGED_PREFIX = "2026-01-01 INFO stack.gateway.access"
 PATH_VALUE = "sha256:" + "0" * 64
 
 
-def _scratch(context: Context, prefix: str) -> Path:
-    scratch = Path(tempfile.mkdtemp(prefix=prefix))
-    context.add_cleanup(shutil.rmtree, scratch, True)
-    return scratch
-
-
 @when("a gateway is started with no address given")
 def step_start_default(context: Context) -> None:
     """`python -m stack.gateway` with only a port, as a user would start it."""
-    scratch = _scratch(context, "security-default-")
+    scratch = scratch_dir("security-default-", context.add_cleanup)
     context.launched = launch(scratch / "gateway.log", [], {}, str(scratch / "models"))
     context.add_cleanup(context.launched.stop)
 
@@ -62,7 +53,7 @@ def step_loopback_only(context: Context) -> None:
 @when("a gateway is started on 0.0.0.0 without an API key")
 def step_start_everywhere(context: Context) -> None:
     """Ask for every address, with no GATEWAY_API_KEY, and wait for the process to end."""
-    scratch = _scratch(context, "security-open-")
+    scratch = scratch_dir("security-open-", context.add_cleanup)
     context.launched = launch(scratch / "gateway.log", ["--host", "0.0.0.0"], {}, str(scratch / "models"))
     context.add_cleanup(context.launched.stop)
     context.launched.process.wait(60)
@@ -105,7 +96,7 @@ def step_origin_verdict(context: Context, verdict: str) -> None:
 def step_keyed_gateway(context: Context, origin: str) -> None:
     """A gateway beside the stack with GATEWAY_API_KEY and OLLAMA_ORIGINS set, on a scratch store."""
     context.api_key = secrets.token_urlsafe(16)
-    settings = replace(context.settings, models_dir=str(_scratch(context, "security-keyed-")))
+    settings = replace(context.settings, models_dir=str(scratch_dir("security-keyed-", context.add_cleanup)))
     context.keyed = side_gateway(settings, "keyed-gateway", context.settings.engine,
                                  {"GATEWAY_API_KEY": context.api_key, "OLLAMA_ORIGINS": origin})
     context.keyed.start()

@@ -5,15 +5,25 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from support.settings import Settings
 from support.stack import LocalProcessStack, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def scratch_dir(prefix: str, add_cleanup: Callable[..., None]) -> Path:
+    """A temporary directory, removed by the cleanup it registers (behave's context.add_cleanup)."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    add_cleanup(shutil.rmtree, scratch, True)
+    return scratch
 
 
 def side_gateway(settings: Settings, name: str, engine: str, env: dict[str, str]) -> LocalProcessStack:
