@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from support.reliability.description import Operation
-from support.reliability.generated import bent, encoded, from_schema, path_values, tamed, with_model
+from support.reliability.generated import bent, encoded, from_schema, nearly_plain, path_values, tamed, with_model
 from support.reliability.verdicts import Answer, violation
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
@@ -111,7 +111,7 @@ def fuzz_operation(sender: Sender, operation: Operation, model: str, budget: Bud
     """Generated requests to one operation until its examples or the run's time are spent."""
     bodies: st.SearchStrategy[Any] = st.none()
     if operation.body is not None:
-        bodies = with_model(operation, model, from_schema(operation.body) | bent(operation.body))
+        bodies = with_model(operation, model, nearly_plain(operation.body) | from_schema(operation.body) | bent(operation.body))
 
     @settings(max_examples=budget.examples, deadline=None, database=None, phases=(Phase.generate,),
               suppress_health_check=list(HealthCheck), derandomize=False)

@@ -57,6 +57,24 @@ def from_schema(schema: Schema) -> st.SearchStrategy[Any]:
     return any_json
 
 
+def nearly_plain(schema: Schema) -> st.SearchStrategy[Any]:
+    """The required fields and one optional one: a body that passes validation often enough to reach the engine."""
+    properties: dict[str, Schema] = schema.get("properties", {})
+    required = {key: from_schema(properties.get(key, {})) for key in schema.get("required", [])}
+    optional = [key for key in properties if key not in required]
+    if not optional:
+        return st.fixed_dictionaries(required)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        body = draw(st.fixed_dictionaries(required))
+        key = draw(st.sampled_from(optional))
+        body[key] = draw(from_schema(properties[key]))
+        return body
+
+    return build()
+
+
 def bent(schema: Schema) -> st.SearchStrategy[Any]:
     """A body of the right shape with one field of the wrong type, or any JSON value at all."""
     properties = list(schema.get("properties", {}))
