@@ -58,8 +58,8 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
     Scenario Outline: <server> restarted while GatewayDown is firing
       Given the gateway has been stopped
       Then the "GatewayDown" alert goes pending, then firing, within its bounds
-      When <server> is restarted
-      Then within the profile's bound "GatewayDown" is firing again in Prometheus and held by Alertmanager
+      When <server> is restarted while "GatewayDown" fires
+      Then within the profile's bound "GatewayDown" is firing again in the restarted Prometheus and held by Alertmanager
       And the webhook received no resolved notification for "GatewayDown" while the gateway was down
 
       Examples:
