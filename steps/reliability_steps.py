@@ -22,10 +22,9 @@ from support.http import Exchange
 from support.models import transfer
 from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
+from support.reliability.prompts import LONG_PROMPT, REFERENCE_PROMPT
 from support.report.allure import attach_exchange
 
-REFERENCE_PROMPT = "Name three colours of the rainbow."
-LONG_PROMPT = "Tell a very long story about a dragon who learns to cook."
 EMBED_SEQUENCE = ("an embedding batch with an empty text", "an empty input", "an embedding batch ending in an empty text")
 EMPTY_TEXT_ERROR = "Input content cannot be empty"
 DROPPED_WITHIN_S = 2.0

@@ -24,6 +24,7 @@ from .framing import error_response, json_response
 from .manage import ModelManager
 from .metrics import Metrics
 from .middleware import ApiKey, BodyLimit, HostCheck, Observe
+from .openapi import description
 from .registry import RegistryClient
 from .scheduler import Scheduler
 from .service import Gateway
@@ -76,7 +77,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     async def prometheus(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    routes = [*routes_ollama.routes, *routes_models.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"])]
+    async def openapi(request: Request) -> Response:
+        return json_response(description())
+
+    routes = [*routes_ollama.routes, *routes_models.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"]),
+              Route("/api/openapi.json", openapi, methods=["GET"])]
     middleware = [
         Middleware(Observe, metrics=metrics, route_paths=[route.path for route in routes]),
         Middleware(CORSMiddleware, allow_origin_regex=origin_pattern(settings.origins), allow_methods=["*"],

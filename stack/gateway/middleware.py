@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .metrics import Metrics
 
 access_log = logging.getLogger("stack.gateway.access")
-HOUSEKEEPING = {"/", "/metrics"}
+HOUSEKEEPING = {"/", "/metrics", "/api/openapi.json"}
 """Paths left out of the request metrics, as mistral.rs leaves out its health and metrics routes."""
 
 
@@ -64,7 +64,7 @@ class ApiKey:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] != "/" and scope["method"] != "OPTIONS":
             if dict(scope["headers"]).get(b"authorization") != self.expected:
-                await _json(send, 401, {"error": "unauthorized"})
+                await _error(scope, send, 401, "unauthorized")
                 return
         await self.app(scope, receive, send)
 
@@ -85,7 +85,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _json(send, 413, {"error": f"request body too large: limit is {self.limit} bytes"})
+            await _error(scope, send, 413, f"request body too large: limit is {self.limit} bytes")
             return
         received = 0
 
@@ -101,7 +101,7 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except BodyTooLarge:
-            await _json(send, 413, {"error": f"request body too large: limit is {self.limit} bytes"})
+            await _error(scope, send, 413, f"request body too large: limit is {self.limit} bytes")
 
 
 class BodyTooLarge(Exception):
@@ -150,6 +150,14 @@ class Observe:
             "done_reason": state.get("done_reason"), "duration_ms": round(seconds * 1000, 1),
         }
         access_log.info(json.dumps({key: value for key, value in entry.items() if value is not None}))
+
+
+async def _error(scope: Scope, send: Send, status: int, message: str) -> None:
+    """Ollama's error object, or OpenAI's envelope under /v1 (`api_error` for any status but 400 and 404)."""
+    if scope["path"].startswith("/v1/"):
+        await _json(send, status, {"error": {"message": message, "type": "api_error", "param": None, "code": None}})
+    else:
+        await _json(send, status, {"error": message})
 
 
 async def _json(send: Send, status: int, body: object) -> None:

@@ -9,9 +9,9 @@ DEFAULT_HOST = "registry.ollama.ai"
 DEFAULT_NAMESPACE = "library"
 DEFAULT_TAG = "latest"
 
-_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
-_NAMESPACE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,79}$")
-_HOST = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$")
+_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}")
+_NAMESPACE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,79}")
+_HOST = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,6 @@ def parse_name(raw: str) -> ModelName | None:
     if any(".." in part for part in (host, namespace, model, tag)):
         # Each part becomes a directory of the store; a `..` must never name a path outside it.
         return None
-    if not (_PART.match(model) and _PART.match(tag) and _NAMESPACE.match(namespace) and _HOST.match(host)):
+    if not (_PART.fullmatch(model) and _PART.fullmatch(tag) and _NAMESPACE.fullmatch(namespace) and _HOST.fullmatch(host)):
         return None
     return ModelName(host, namespace, model, tag)

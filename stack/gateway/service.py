@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import json
 import math
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ from .toolcalls import ToolCallParser
 from .validation import typed
 
 Chunk = dict[str, Any]
+ENGINE_FAILURES = ("an error was encountered while running the model", "model runner has unexpectedly stopped")
+"""The starts of Ollama's texts for an engine that failed, as opposed to a request it refused."""
 RESPONSE_RESERVE = 128
 """Tokens kept free for the answer when a prompt must be cut to fit the context window."""
 
@@ -367,7 +370,7 @@ class Gateway:
             first: float | None = None
             last = time.perf_counter()
             pieces: list[str] = []
-            async for event in stream:
+            async for event in self._watched(stream):
                 now = time.perf_counter()
                 if isinstance(event, Piece):
                     if first is None:
@@ -399,6 +402,24 @@ class Gateway:
                         total_duration=_ns(time.perf_counter() - started),
                         context=context,
                     )
+
+    async def _watched(self, stream: AsyncGenerator[Piece | Finish, None]) -> AsyncIterator[Piece | Finish]:
+        """The engine's events; gateway_engine_up follows whether the engine can finish a generation.
+
+        A runner that dies is noticed by the scheduler; an engine that fails inside a live runner (an upstream
+        server that went away) is noticed only here.
+        """
+        up = self.metrics.engine_up.labels(self.scheduler.engine.name)
+        try:
+            async with contextlib.aclosing(stream):
+                async for event in stream:
+                    if isinstance(event, Finish):
+                        up.set(1)
+                    yield event
+        except GatewayError as error:
+            if error.status >= 500 and error.message.startswith(ENGINE_FAILURES):
+                up.set(0)
+            raise
 
     # -- embeddings ---------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .errors import bad_request
@@ -22,6 +23,9 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+MAX_DEPTH = "exceeded max depth"
+
+
 def decode_body(raw: bytes) -> dict[str, Any]:
     """The first JSON value of the body; an empty body is Ollama's `missing request body`."""
     if not raw.strip():
@@ -30,10 +34,29 @@ def decode_body(raw: bytes) -> dict[str, Any]:
         value, _ = json.JSONDecoder().raw_decode(raw.decode("utf-8").lstrip())
     except UnicodeDecodeError:
         raise bad_request("invalid character looking for beginning of value") from None
+    except RecursionError:
+        # Python's decoder recurses per level; Go's stops at 10000 levels with this text. Either way, a 400.
+        raise bad_request(MAX_DEPTH) from None
     except json.JSONDecodeError as error:
         raise bad_request(_go_syntax_error(raw, error)) from None
     if not isinstance(value, dict):
         raise bad_request(f"json: cannot unmarshal {_kind(value)} into Go value of type api.Request")
+    if b"\\u" in raw:
+        # A lone surrogate escape is valid JSON but no UTF-8 can carry it; Go decodes it as U+FFFD, and so do we.
+        return _without_surrogates(value)
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
     return value
 
 

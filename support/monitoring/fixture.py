@@ -29,6 +29,7 @@ def current(context: Context) -> Monitoring:
 def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
     """Set ``context.monitoring``; None when the target has no Prometheus (its scenarios skip on @needs.prometheus)."""
     context.monitoring = None
+    context.embedded_monitoring = None
     if context.needs.missing("prometheus") is not None:
         yield None
         return
@@ -47,6 +48,8 @@ def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
         monitoring = embedded.start()
         monitoring.grafana = grafana_for(context.settings)
         context.monitoring = monitoring
+        # Reliability scenarios restart its servers mid-run.
+        context.embedded_monitoring = embedded
         yield monitoring
     finally:
         embedded.stop()

@@ -123,6 +123,14 @@ class EmbeddedMonitoring:
         )
         return self._monitoring
 
+    def restart(self, name: str) -> None:
+        """Stop one server ("Prometheus" or "Alertmanager") and start it again on the same port, config and data."""
+        process = next((process for process in self._processes if process.name == name), None)
+        if process is None:
+            raise MonitoringProcessError(f"no {name} was started; started: {[process.name for process in self._processes]}")
+        process.stop()
+        process.start()
+
     def stop(self) -> None:
         """Stop Prometheus, Alertmanager and the receiver; keep the logs and configuration, drop the data."""
         if self._monitoring is not None:
