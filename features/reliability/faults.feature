@@ -33,7 +33,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
       And the gateway's memory grew less than the profile's bound for hung-up clients
       And the same gateway process gives the same answer to the reference prompt
 
-    @slow @needs.local_stack
+    @slow @long @needs.local_stack
     Scenario: A hundred clients hang up mid-stream
       When the "long" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up

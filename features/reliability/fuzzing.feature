@@ -26,7 +26,7 @@ Feature: Any request, however malformed, gets an answer a client can act on
       And the installed models are as noted
       And the same gateway process gives the same answer to the reference prompt
 
-    @slow
+    @slow @long
     Scenario: Every operation of the API description, within the profile's long budget
       Given the installed models are noted
       When every operation of the gateway's API description gets generated requests within the "long" budget
