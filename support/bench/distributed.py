@@ -30,12 +30,13 @@ class LocustRun:
     log: Path
 
 
-def master_command(url: str, port: int, workers: int, users: int, duration_s: int, records: Path, stats: Path, model: str, max_tokens: int) -> list[str]:
+def master_command(url: str, port: int, workers: int, users: int, duration_s: int, records: Path, stats: Path, model: str, max_tokens: int,
+                   label: str = "") -> list[str]:
     """The master: headless, waiting for its workers, writing the merged records and Locust's own statistics."""
     return [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--master", "--headless", "--master-bind-host", "127.0.0.1",
             "--master-bind-port", str(port), "--expect-workers", str(workers), "-u", str(users), "-r", str(users), "-t", f"{duration_s}s",
             "--stop-timeout", "120", "-H", url, "--bench-records", str(records), "--bench-model", model,
-            "--bench-max-tokens", str(max_tokens), "--json-file", str(stats.with_suffix("")), "--only-summary"]
+            "--bench-max-tokens", str(max_tokens), "--bench-label", label or url, "--json-file", str(stats.with_suffix("")), "--only-summary"]
 
 
 def worker_command(port: int) -> list[str]:
@@ -43,14 +44,15 @@ def worker_command(port: int) -> list[str]:
     return [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--worker", "--master-host", "127.0.0.1", "--master-port", str(port)]
 
 
-def run_locust(url: str, out_dir: Path, model: str, users: int = 2, duration_s: int = 20, workers: int = 2, max_tokens: int = 32) -> LocustRun:
+def run_locust(url: str, out_dir: Path, model: str, users: int = 2, duration_s: int = 20, workers: int = 2, max_tokens: int = 32,
+               label: str = "") -> LocustRun:
     """Run the master and workers to the end and read back the merged records."""
     out_dir.mkdir(parents=True, exist_ok=True)
     records_path, stats_path, log = out_dir / "locust_records.jsonl", out_dir / "locust_stats.json", out_dir / "locust.log"
     records_path.unlink(missing_ok=True)
     port = free_port()
     with log.open("w") as sink:
-        master = subprocess.Popen(master_command(url, port, workers, users, duration_s, records_path, stats_path, model, max_tokens),
+        master = subprocess.Popen(master_command(url, port, workers, users, duration_s, records_path, stats_path, model, max_tokens, label),
                                   cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
         helpers = [subprocess.Popen(worker_command(port), cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT) for _ in range(workers)]
         try:

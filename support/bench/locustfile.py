@@ -8,6 +8,7 @@ the process). Workers hand their records to the master with each stats report; t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -21,6 +22,9 @@ from locust.env import Environment
 from support.bench.measure import Batch, RequestSpec, measure_http_sync, shift
 from support.bench.plan import SHORT_PROMPT
 
+# httpx logs every request at INFO, which would bury Locust's own lines.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
 PENDING: list[dict[str, Any]] = []
 """This worker's records not yet sent to the master."""
 WALL_MINUS_PERF = time.time() - time.perf_counter()
@@ -32,6 +36,7 @@ def _arguments(parser: Any) -> None:
     parser.add_argument("--bench-records", default="", help="where the master appends the merged per-request records (JSON lines)")
     parser.add_argument("--bench-model", default="smollm2:135m", help="the model to ask")
     parser.add_argument("--bench-max-tokens", type=int, default=32, help="tokens per answer")
+    parser.add_argument("--bench-label", default="", help="the target's name in the records")
 
 
 @events.report_to_master.add_listener
@@ -83,7 +88,8 @@ class StreamingChatUser(User):
         runner = self.environment.runner
         users = runner.user_count if runner is not None else 1
         spec = RequestSpec("ollama-chat", options.bench_model, SHORT_PROMPT, "short", options.bench_max_tokens)
-        batch = Batch(f"locust {socket.gethostname()}", "locust", f"users={users}", users)
+        label = options.bench_label or str(self.host)
+        batch = Batch(f"{label} (Locust worker {socket.gethostname()})", "locust", f"{users} users per worker", users)
         record = shift(measure_http_sync(self.http, spec, batch, time.perf_counter()), -WALL_MINUS_PERF)
         self.environment.events.request.fire(
             request_type="E2E", name="/api/chat", response_time=(record.e2e_s or 0.0) * 1000, response_length=record.output_tokens,

@@ -32,7 +32,7 @@ def latency(records: Sequence[RequestRecord], path: Path) -> Path:
     figure, axes = plt.subplots(1, 2, figsize=(12, 0.6 * len(names) + 2.5), sharey=True)
     for axis, title, value in ((axes[0], "time to first token (s)", "ttft_s"), (axes[1], "end-to-end latency (s)", "e2e_s")):
         data = [[getattr(r, value) for r in measured if f"{r.target} · {r.model}" == name and getattr(r, value) is not None] for name in names]
-        axis.boxplot(data, vert=False, tick_labels=names)
+        axis.boxplot(data, orientation="horizontal", tick_labels=names)
         axis.set_xlabel(title)
         axis.grid(axis="x", alpha=0.3)
     figure.suptitle("Latency distributions, short prompt")
