@@ -11,6 +11,8 @@ import math
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from support.bench.measure import RequestRecord
 
@@ -48,7 +50,7 @@ def tpot(record: RequestRecord) -> float | None:
 def itls(record: RequestRecord) -> list[float]:
     """The gaps between a request's content chunks."""
     offsets = record.chunk_offsets_s
-    return [later - earlier for earlier, later in zip(offsets, offsets[1:], strict=False)]
+    return [later - earlier for earlier, later in pairwise(offsets)]
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Slo:
         return all(bound is None or (value is not None and value <= bound) for bound, value in checks)
 
 
-def summarise(records: Sequence[RequestRecord], slo: Slo | None = None) -> dict[str, object]:
+def summarise(records: Sequence[RequestRecord], slo: Slo | None = None) -> dict[str, Any]:
     """The metrics of one batch of records (one target, load and prompt size), failures included in the counts."""
     done = [r for r in records if r.ok]
     failed = [r for r in records if not r.ok]

@@ -11,10 +11,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no display on a test machine
 
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+import matplotlib.pyplot as plt
 
-from support.bench.measure import RequestRecord  # noqa: E402
-from support.bench.metrics import summarise  # noqa: E402
+from support.bench.measure import RequestRecord
+from support.bench.metrics import summarise
 
 
 def _measured(records: Sequence[RequestRecord]) -> list[RequestRecord]:

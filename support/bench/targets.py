@@ -49,10 +49,10 @@ class Target(ABC):
     kind: str
     """`gateway`, `engine` or `ollama`."""
 
-    async def start(self) -> None:
+    async def start(self) -> None:  # noqa: B027 - most targets have nothing to start
         """Make the target ready to answer."""
 
-    async def stop(self) -> None:
+    async def stop(self) -> None:  # noqa: B027 - nor anything to release
         """Release what start() acquired."""
 
     @abstractmethod

@@ -26,7 +26,8 @@ class Recorder:
     """A fake request that records how many ran at once and when it was due."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds, self.running, self.peak, self.due = seconds, 0, 0, []
+        self.seconds, self.running, self.peak = seconds, 0, 0
+        self.due: list[float] = []
 
     async def __call__(self, due: float) -> float:
         self.due.append(due)
