@@ -22,6 +22,8 @@ class Plan:
     iterations: int
     sync_requests: dict[str, int]
     """Synchronous requests per iteration, per prompt size."""
+    once: dict[str, int]
+    """Synchronous requests in the first iteration only, per prompt size (long prompts are costly on a CPU)."""
     concurrency_levels: tuple[int, ...]
     requests_per_level: int
     poisson_rate: float = 0.0
@@ -34,6 +36,10 @@ class Plan:
     engines: tuple[str, ...] = ("mistralrs", "llamacpp")
     raw_engines: bool = True
     sweep_every_iteration: bool = False
+    sweep_raw: bool = True
+    """Whether the raw engines also take the concurrency sweep (the gateway's queue is what the quick plan checks)."""
+    budget_s: float = 0.0
+    """Once the run has taken this long, the batches left are skipped and the report says so; 0 for no bound."""
     locust: dict[str, float] = field(default_factory=dict)
 
     def with_iterations(self, iterations: int | None) -> Plan:
@@ -42,13 +48,13 @@ class Plan:
 
 
 QUICK = Plan(
-    name="quick", models=("smollm2:135m",), iterations=3, sync_requests={"short": 2, "medium": 1},
-    concurrency_levels=(8,), requests_per_level=8, max_tokens=48,
+    name="quick", models=("smollm2:135m",), iterations=2, sync_requests={"short": 2}, once={"medium": 1},
+    concurrency_levels=(8,), requests_per_level=8, max_tokens=64, sweep_raw=False, budget_s=480,
 )
 FULL = Plan(
     name="full", models=("smollm2:135m", "qwen2.5-coder:1.5b"), iterations=3, sync_requests={"short": 2, "medium": 1, "long": 1},
-    concurrency_levels=(1, 2, 4, 8), requests_per_level=8, poisson_rate=0.5, poisson_requests=8, non_streamed=1,
-    openai_requests=1, max_tokens=96, sweep_every_iteration=False,
+    once={}, concurrency_levels=(1, 2, 4, 8), requests_per_level=8, poisson_rate=0.5, poisson_requests=8, non_streamed=1,
+    openai_requests=1, max_tokens=96,
 )
 PLANS = {plan.name: plan for plan in (QUICK, FULL)}
 

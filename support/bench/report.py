@@ -102,7 +102,8 @@ def write_csv(records: Sequence[RequestRecord], path: Path) -> None:
 def build_summary(result: BenchmarkResult, calibration: dict[str, float] | None, slo: Slo | None = None) -> dict[str, Any]:
     """summary.json's content."""
     plan = asdict(result.plan)
-    return {"run": {"plan": plan, "started_at": result.started_at, "load_average": result.load_average, "generator": result.generator},
+    return {"run": {"plan": plan, "started_at": result.started_at, "load_average": result.load_average, "generator": result.generator,
+                    "skipped": result.skipped},
             "machine": machine(), "targets": result.targets, "prompt_tokens": result.prompt_tokens, "resources": result.resources,
             "calibration": calibration or {}, "groups": groups(result.records, slo),
             "comparisons": comparisons(result.records, result.plan.models)}
@@ -119,6 +120,8 @@ def markdown(summary: dict[str, Any]) -> str:
     lines = ["# Performance comparison", "",
              f"Run {run['started_at']}, plan `{run['plan']['name']}` ({run['plan']['iterations']} iterations, {run['plan']['max_tokens']} tokens per answer, "
              f"models {', '.join(run['plan']['models'])}). Targets took turns batch by batch.", "",
+             *([f"**The time budget of {run['plan']['budget_s']:.0f} s was spent: {len(run['skipped'])} batches were skipped** "
+                f"({'; '.join(run['skipped'])}).", ""] if run.get("skipped") else []),
              "## Machine", "",
              f"- CPU: {box['cpu']}, {box['cores']} cores; memory {box['memory_bytes'] / 2**30:.1f} GiB; GPU: {box['gpu']}; kernel {box['kernel']}",
              f"- Load average (1, 5, 15 min) at start {', '.join(_f(x, 2) for x in load.get('start', []))}, "

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from support.bench import load
 from support.bench.measure import Batch, RequestRecord, RequestSpec, shift
@@ -47,26 +48,35 @@ class BenchmarkResult:
     generator: dict[str, float] = field(default_factory=dict)
     load_average: dict[str, list[float]] = field(default_factory=dict)
     started_at: str = ""
+    skipped: list[str] = field(default_factory=list)
+    """Batches left out because the plan's time budget was spent."""
 
 
 def units_of(plan: Plan, iteration: int) -> list[Unit]:
     """The batches of one iteration; the concurrency sweep and Poisson arrivals run in the first unless asked otherwise."""
     units = [Unit("synchronous", "sync", "sync", count, size) for size, count in plan.sync_requests.items() if count]
+    if iteration == 0:
+        # The concurrency batches come before the costly long prompts, so a run stopped by its budget still has them.
+        units += [Unit("concurrency", f"c={level}", "closed", max(plan.requests_per_level, level), concurrency=level)
+                  for level in plan.concurrency_levels]
+        units += [Unit("synchronous", "sync", "sync", count, size) for size, count in plan.once.items() if count]
+    elif plan.sweep_every_iteration:
+        units += [Unit("concurrency", f"c={level}", "closed", max(plan.requests_per_level, level), concurrency=level)
+                  for level in plan.concurrency_levels]
+    if plan.poisson_rate and plan.poisson_requests and (iteration == 0 or plan.sweep_every_iteration):
+        units.append(Unit("poisson", f"{plan.poisson_rate:g}/s", "poisson", plan.poisson_requests, concurrency=0))
     if plan.non_streamed:
         units.append(Unit("non-streamed", "sync", "sync", plan.non_streamed, stream=False))
     if plan.openai_requests:
         units.append(Unit("openai", "sync", "sync", plan.openai_requests, api="openai-chat"))
-    if iteration == 0 or plan.sweep_every_iteration:
-        units += [Unit("concurrency", f"c={level}", "closed", max(plan.requests_per_level, level), concurrency=level)
-                  for level in plan.concurrency_levels]
-        if plan.poisson_rate and plan.poisson_requests:
-            units.append(Unit("poisson", f"{plan.poisson_rate:g}/s", "poisson", plan.poisson_requests, concurrency=0))
     return units
 
 
-def applies(unit: Unit, target: Target) -> bool:
-    """A raw engine has no HTTP API, so only the native-API batches run on it."""
-    return target.kind != "engine" or unit.api == "ollama-chat"
+def applies(unit: Unit, target: Target, plan: Plan) -> bool:
+    """A raw engine has no HTTP API, so only the native-API batches run on it, and the sweep only if the plan says so."""
+    if target.kind != "engine":
+        return True
+    return unit.api == "ollama-chat" and (plan.sweep_raw or unit.phase not in ("concurrency", "poisson"))
 
 
 async def run_unit(target: Target, unit: Unit, spec: RequestSpec, iteration: int, seed: int) -> list[RequestRecord]:
@@ -96,13 +106,13 @@ def _line(records: list[RequestRecord], text: str) -> str:
             f"{figures['output_throughput']:.1f} tokens/s")
 
 
-async def run_plan(plan: Plan, targets: list[Target]) -> BenchmarkResult:
+async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -> BenchmarkResult:
     """Start the targets, warm every model up on each, then run the plan; always stops the targets."""
     result = BenchmarkResult(plan, [], [], started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     result.load_average["start"] = list(os.getloadavg())
     iterations = [units_of(plan, i) for i in range(plan.iterations)]
-    total = len(plan.models) * (len(targets) + sum(1 for units in iterations for u in units for t in targets if applies(u, t)))
-    progress = Progress(total, f"{plan.name} plan, {len(targets)} targets, {', '.join(plan.models)}")
+    total = len(plan.models) * (len(targets) + sum(1 for units in iterations for u in units for t in targets if applies(u, t, plan)))
+    progress = Progress(total, f"{plan.name} plan, {len(targets)} targets, {', '.join(plan.models)}", log)
     origin = time.perf_counter()
     cpu_before, wall_before = time.process_time(), time.perf_counter()
     monitor: ResourceMonitor | None = None
@@ -129,7 +139,10 @@ async def run_plan(plan: Plan, targets: list[Target]) -> BenchmarkResult:
                     spec = RequestSpec(unit.api, model, prompts[model][unit.prompt_size], unit.prompt_size, plan.max_tokens, unit.stream)
                     # Each iteration starts the rotation one target later, so no target always follows the same one.
                     for target in targets[iteration % len(targets):] + targets[: iteration % len(targets)]:
-                        if not applies(unit, target):
+                        if not applies(unit, target, plan):
+                            continue
+                        if plan.budget_s and time.perf_counter() - origin > plan.budget_s:
+                            result.skipped.append(f"{target.label} {model} {unit.phase} {unit.load} {unit.prompt_size}")
                             continue
                         records = await run_unit(target, unit, spec, iteration, seed=iteration)
                         result.records += [shift(r, origin) for r in records]
@@ -139,6 +152,8 @@ async def run_plan(plan: Plan, targets: list[Target]) -> BenchmarkResult:
             result.resources = monitor.stop()
         result.targets = [t.describe() for t in targets]
         await asyncio.gather(*(target.stop() for target in targets), return_exceptions=True)
+    if result.skipped:
+        progress.say(f"time budget of {plan.budget_s:.0f} s spent: {len(result.skipped)} batches skipped")
     wall = time.perf_counter() - wall_before
     cpu = time.process_time() - cpu_before
     result.generator = {"cpu_seconds": cpu, "wall_seconds": wall, "mean_cores": cpu / wall if wall else 0.0}

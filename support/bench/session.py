@@ -51,10 +51,9 @@ class BenchSession:
         if name not in self.summaries:
             plan = PLANS[name].with_iterations(self.settings.bench_iterations)
             calibration: dict[str, float] = {**ceiling(free_port()), "concurrency": 8}
-            result = asyncio.run(run_plan(plan, self.targets(plan.engines, plan.raw_engines)))
-            measured = [g for g in report.groups(result.records)]
-            calibration["peak_chunk_rate"] = max((float(g["chunk_rate"]) for g in measured), default=0.0)
             directory = self.directory(name)
+            result = asyncio.run(run_plan(plan, self.targets(plan.engines, plan.raw_engines), directory / "progress.log"))
+            calibration["peak_chunk_rate"] = max((float(g["chunk_rate"]) for g in report.groups(result.records)), default=0.0)
             self.summaries[name] = report.write(result, directory, calibration)
             self.plots[name] = draw_all(result.records, directory)
             self.results[name] = result
