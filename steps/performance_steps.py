@@ -148,7 +148,7 @@ def step_ttft_grows(context: Context) -> None:
 def step_locust(context: Context, workers: int, seconds: int) -> None:
     """Master and workers as processes of their own on loopback; the merged records come back."""
     out = context.settings.results_dir / "benchmark" / "locust"
-    context.locust = run_locust(context.stack.ollama_url, out, context.settings.model, users=2, duration_s=seconds, workers=workers,
+    context.locust = run_locust(context.stack.ollama_url, out, context.settings.model, users=2, duration_s=seconds, workers=workers, max_tokens=16,
                                 label=f"stack at {context.stack.ollama_url}")
     attach_file(context.locust.log)
     assert_that(context.locust.exit_status, equal_to(0), f"Locust master's exit status (log: {context.locust.log})")
