@@ -33,6 +33,8 @@ class Plan:
     openai_requests: int = 0
     """Synchronous short requests per iteration through /v1/chat/completions (HTTP targets only)."""
     max_tokens: int = 48
+    sweep_max_tokens: int = 0
+    """Tokens per answer under concurrent load, where it differs (the quick plan only asks that nothing fails); 0 = max_tokens."""
     engines: tuple[str, ...] = ("mistralrs", "llamacpp")
     raw_engines: bool = True
     sweep_every_iteration: bool = False
@@ -49,7 +51,7 @@ class Plan:
 
 QUICK = Plan(
     name="quick", models=("smollm2:135m",), iterations=2, sync_requests={"short": 2}, once={"medium": 1},
-    concurrency_levels=(8,), requests_per_level=8, max_tokens=64, sweep_raw=False, budget_s=480,
+    concurrency_levels=(8,), requests_per_level=8, max_tokens=64, sweep_max_tokens=16, sweep_raw=False, budget_s=480,
 )
 FULL = Plan(
     name="full", models=("smollm2:135m", "qwen2.5-coder:1.5b"), iterations=3, sync_requests={"short": 2, "medium": 1, "long": 1},

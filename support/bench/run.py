@@ -136,7 +136,8 @@ async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -
         for iteration, units in enumerate(iterations):
             for model in plan.models:
                 for unit in units:
-                    spec = RequestSpec(unit.api, model, prompts[model][unit.prompt_size], unit.prompt_size, plan.max_tokens, unit.stream)
+                    tokens = plan.sweep_max_tokens if unit.phase == "concurrency" and plan.sweep_max_tokens else plan.max_tokens
+                    spec = RequestSpec(unit.api, model, prompts[model][unit.prompt_size], unit.prompt_size, tokens, unit.stream)
                     # Each iteration starts the rotation one target later, so no target always follows the same one.
                     for target in targets[iteration % len(targets):] + targets[: iteration % len(targets)]:
                         if not applies(unit, target, plan):
