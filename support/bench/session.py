@@ -35,9 +35,8 @@ class BenchSession:
         base = self.settings.results_dir / "benchmark"
         return base if plan == "quick" else base / plan
 
-    def targets(self, engines: tuple[str, ...], raw: bool) -> list[Target]:
-        """A gateway per engine, each raw engine, and a real Ollama when its URL was given."""
-        logs = self.directory("quick") / "logs"
+    def targets(self, engines: tuple[str, ...], raw: bool, logs: Path) -> list[Target]:
+        """A gateway per engine (its log in `logs`), each raw engine, and a real Ollama when its URL was given."""
         models_dir = Path(self.settings.models_dir) if self.settings.models_dir else DEFAULT_MODELS_DIR
         targets: list[Target] = [GatewayTarget(self.settings, self.repo_root, engine, logs) for engine in engines]
         if raw:
@@ -52,7 +51,7 @@ class BenchSession:
             plan = PLANS[name].with_iterations(self.settings.bench_iterations)
             calibration: dict[str, float] = {**ceiling(free_port()), "concurrency": 8}
             directory = self.directory(name)
-            result = asyncio.run(run_plan(plan, self.targets(plan.engines, plan.raw_engines), directory / "progress.log"))
+            result = asyncio.run(run_plan(plan, self.targets(plan.engines, plan.raw_engines, directory / "logs"), directory / "progress.log"))
             calibration["peak_chunk_rate"] = max((float(g["chunk_rate"]) for g in report.groups(result.records)), default=0.0)
             self.summaries[name] = report.write(result, directory, calibration)
             self.plots[name] = draw_all(result.records, directory)
