@@ -11,5 +11,5 @@ Feature: The same measurement from several load machines with Locust
 
   Scenario: A master and two workers measure the stack together
     When Locust runs streamed chat requests from a master and 2 workers for 20 seconds against the stack
-    Then every request Locust's master counted has its record, from both workers
+    Then every request the workers measured has its record on the master, from both workers
     And the metrics from the merged records show no failed request and a first token before the last

@@ -17,15 +17,19 @@ from support.stack import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = "support/bench/locustfile.py"
+STOP_TIMEOUT_S = 300
+"""How long requests still in flight at the end may take to finish (a loaded CPU answers slowly)."""
 
 
 @dataclass
 class LocustRun:
-    """The merged records, what Locust's master counted, and which workers sent records."""
+    """The merged records, how many each worker says it measured, and what Locust's own statistics counted."""
 
     records: list[RequestRecord]
     workers_seen: set[str]
+    worker_counts: dict[str, int]
     master_count: int
+    """Locust's own count of E2E requests, for information: its statistics may miss a worker's last report."""
     exit_status: int
     log: Path
 
@@ -35,7 +39,7 @@ def master_command(url: str, port: int, workers: int, users: int, duration_s: in
     """The master: headless, waiting for its workers, writing the merged records and Locust's own statistics."""
     return [sys.executable, "-m", "locust", "-f", LOCUSTFILE, "--master", "--headless", "--master-bind-host", "127.0.0.1",
             "--master-bind-port", str(port), "--expect-workers", str(workers), "-u", str(users), "-r", str(users), "-t", f"{duration_s}s",
-            "--stop-timeout", "120", "-H", url, "--bench-records", str(records), "--bench-model", model,
+            "--stop-timeout", str(STOP_TIMEOUT_S), "-H", url, "--bench-records", str(records), "--bench-model", model,
             "--bench-max-tokens", str(max_tokens), "--bench-label", label or url, "--json-file", str(stats.with_suffix("")), "--only-summary"]
 
 
@@ -50,13 +54,14 @@ def run_locust(url: str, out_dir: Path, model: str, users: int = 2, duration_s: 
     out_dir.mkdir(parents=True, exist_ok=True)
     records_path, stats_path, log = out_dir / "locust_records.jsonl", out_dir / "locust_stats.json", out_dir / "locust.log"
     records_path.unlink(missing_ok=True)
+    Path(f"{records_path}.counts.json").unlink(missing_ok=True)
     port = free_port()
     with log.open("w") as sink:
         master = subprocess.Popen(master_command(url, port, workers, users, duration_s, records_path, stats_path, model, max_tokens, label),
                                   cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
         helpers = [subprocess.Popen(worker_command(port), cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT) for _ in range(workers)]
         try:
-            status = master.wait(timeout=duration_s + 300)
+            status = master.wait(timeout=duration_s + STOP_TIMEOUT_S + 120)
             for helper in helpers:
                 helper.wait(timeout=60)
         finally:
@@ -65,7 +70,10 @@ def run_locust(url: str, out_dir: Path, model: str, users: int = 2, duration_s: 
                     process.kill()
                     process.wait()
     rows = [json.loads(line) for line in records_path.read_text().splitlines()] if records_path.exists() else []
-    return LocustRun([RequestRecord.from_row(row) for row in rows], {str(row["worker"]) for row in rows}, _master_count(stats_path), status, log)
+    counts_path = Path(f"{records_path}.counts.json")
+    counts = {str(k): int(v) for k, v in json.loads(counts_path.read_text()).items()} if counts_path.exists() else {}
+    return LocustRun([RequestRecord.from_row(row) for row in rows], {str(row["worker"]) for row in rows}, counts,
+                     _master_count(stats_path), status, log)
 
 
 def _master_count(stats: Path) -> int:

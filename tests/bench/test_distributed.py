@@ -17,9 +17,21 @@ def test_two_workers_hand_every_record_to_the_master(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert run.exit_status == 0, run.log.read_text()[-2000:]
-    assert len(run.workers_seen) == 2
-    assert len(run.records) == run.master_count > 0
+    assert len(run.workers_seen) == 2 and len(run.worker_counts) == 2
+    assert len(run.records) == sum(run.worker_counts.values()) > 0
     figures = summarise(run.records)
     assert figures["failed"] == 0
     itl = figures["itl_s"]
     assert isinstance(itl, dict) and itl["p50"] >= 0.015
+
+
+def test_requests_still_in_flight_when_the_time_is_up_are_finished_and_recorded(tmp_path: Path) -> None:
+    """Each answer takes longer than the run: without the finishing handshake the master would quit with no record."""
+    server = CalibrationServer(free_port(), Behaviour(chunks=4, interval_s=1.5))
+    try:
+        run = run_locust(server.url, tmp_path, "calibration", users=2, duration_s=3)
+    finally:
+        server.stop()
+    assert len(run.records) >= 2 and len(run.workers_seen) == 2
+    assert len(run.records) == sum(run.worker_counts.values())
+    assert all(r.ok and r.e2e_s is not None and r.e2e_s >= 4.0 for r in run.records)
