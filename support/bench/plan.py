@@ -41,7 +41,8 @@ class Plan:
     sweep_raw: bool = True
     """Whether the raw engines also take the concurrency sweep (the gateway's queue is what the quick plan checks)."""
     budget_s: float = 0.0
-    """Once the run has taken this long, the batches left are skipped and the report says so; 0 for no bound."""
+    """Once the run has taken this long, the batches left are skipped and the report says so, except those the checks
+    judge (the first iteration's short prompts and the concurrency batches); 0 for no bound."""
     locust: dict[str, float] = field(default_factory=dict)
 
     def with_iterations(self, iterations: int | None) -> Plan:

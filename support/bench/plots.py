@@ -26,16 +26,17 @@ def _series_names(records: Sequence[RequestRecord]) -> list[str]:
 
 
 def latency(records: Sequence[RequestRecord], path: Path) -> Path:
-    """Box plots of TTFT and end-to-end latency per target and model, short prompts, every load."""
-    measured = [r for r in _measured(records) if r.prompt_size == "short" and r.stream]
+    """Box plots of TTFT and end-to-end latency per target and model: short prompts, one at a time (log scale)."""
+    measured = [r for r in _measured(records) if r.prompt_size == "short" and r.stream and r.phase == "synchronous"]
     names = _series_names(measured)
     figure, axes = plt.subplots(1, 2, figsize=(12, 0.6 * len(names) + 2.5), sharey=True)
     for axis, title, value in ((axes[0], "time to first token (s)", "ttft_s"), (axes[1], "end-to-end latency (s)", "e2e_s")):
         data = [[getattr(r, value) for r in measured if f"{r.target} · {r.model}" == name and getattr(r, value) is not None] for name in names]
         axis.boxplot(data, orientation="horizontal", tick_labels=names)
         axis.set_xlabel(title)
-        axis.grid(axis="x", alpha=0.3)
-    figure.suptitle("Latency distributions, short prompt")
+        axis.set_xscale("log")
+        axis.grid(axis="x", which="both", alpha=0.3)
+    figure.suptitle("Latency distributions, short prompt, one request at a time")
     return _save(figure, path)
 
 

@@ -34,6 +34,8 @@ class Unit:
     concurrency: int = 1
     stream: bool = True
     api: str = "ollama-chat"
+    essential: bool = False
+    """Runs even after the time budget is spent: the batches the checks judge."""
 
 
 @dataclass
@@ -54,10 +56,12 @@ class BenchmarkResult:
 
 def units_of(plan: Plan, iteration: int) -> list[Unit]:
     """The batches of one iteration; the concurrency sweep and Poisson arrivals run in the first unless asked otherwise."""
-    units = [Unit("synchronous", "sync", "sync", count, size) for size, count in plan.sync_requests.items() if count]
-    if iteration == 0:
-        # The concurrency batches come before the costly long prompts, so a run stopped by its budget still has them.
-        units += [Unit("concurrency", f"c={level}", "closed", max(plan.requests_per_level, level), concurrency=level)
+    first = iteration == 0
+    units = [Unit("synchronous", "sync", "sync", count, size, essential=first and size == "short")
+             for size, count in plan.sync_requests.items() if count]
+    if first:
+        # The concurrency batches come before the costly long prompts, and run whatever the budget says.
+        units += [Unit("concurrency", f"c={level}", "closed", max(plan.requests_per_level, level), concurrency=level, essential=True)
                   for level in plan.concurrency_levels]
         units += [Unit("synchronous", "sync", "sync", count, size) for size, count in plan.once.items() if count]
     elif plan.sweep_every_iteration:
@@ -142,7 +146,7 @@ async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -
                     for target in targets[iteration % len(targets):] + targets[: iteration % len(targets)]:
                         if not applies(unit, target, plan):
                             continue
-                        if plan.budget_s and time.perf_counter() - origin > plan.budget_s:
+                        if plan.budget_s and not unit.essential and time.perf_counter() - origin > plan.budget_s:
                             result.skipped.append(f"{target.label} {model} {unit.phase} {unit.load} {unit.prompt_size}")
                             continue
                         records = await run_unit(target, unit, spec, iteration, seed=iteration)

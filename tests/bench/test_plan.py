@@ -25,6 +25,9 @@ def names(units: list[Unit]) -> list[str]:
 def test_the_quick_plan_runs_the_concurrency_batch_before_the_costly_prompt_and_only_once() -> None:
     assert names(units_of(QUICK, 0)) == ["synchronous sync short", "concurrency c=8 short", "synchronous sync medium"]
     assert names(units_of(QUICK, 1)) == ["synchronous sync short"]
+    # What the checks judge runs even after the time budget is spent; the rest may be skipped.
+    assert [u.essential for u in units_of(QUICK, 0)] == [True, True, False]
+    assert not any(u.essential for u in units_of(QUICK, 1))
 
 
 def test_the_quick_plan_puts_concurrent_load_on_the_gateways_only() -> None:
