@@ -113,6 +113,10 @@ def _f(value: object, digits: int = 3) -> str:
     return "n/a" if not isinstance(value, (int, float)) or math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _signed(value: object) -> str:
+    return "n/a" if not isinstance(value, (int, float)) or math.isnan(value) else f"{value:+.1f}"
+
+
 def markdown(summary: dict[str, Any]) -> str:
     """performance.md: the machine, the comparison table, the ratios, resources and the generator's own ceiling."""
     run, box = summary["run"], summary["machine"]
@@ -137,10 +141,10 @@ def markdown(summary: dict[str, Any]) -> str:
                      f"| {_f(g['itl_s']['p50'] * 1000, 1)} | {_f(g['e2e_s']['p50'])} | {_f(g['decode_tokens_per_s']['p50'], 1)} "
                      f"| {_f(g['output_throughput'], 1)} | {_f(g['request_throughput'], 2)} |")
     comp = summary["comparisons"]
-    lines += ["", "## Ratios (synchronous, short prompt, medians)", "", "| comparison | model | decode ratio | TTFT | ", "|---|---|---|---|"]
+    lines += ["", "## Ratios (synchronous, short prompt, medians)", "", "| comparison | model | decode ratio | TTFT (added, or ratio) |", "|---|---|---|---|"]
     for c in comp["gateway_vs_engine"]:
         lines.append(f"| gateway + {ENGINE_NAMES[c['engine']]} / raw engine | {c['model']} | {_f(c['decode_ratio'])} "
-                     f"({_f(c['gateway_decode_tps'], 1)} / {_f(c['engine_decode_tps'], 1)} tok/s) | +{_f(c['ttft_added_ms'], 1)} ms |")
+                     f"({_f(c['gateway_decode_tps'], 1)} / {_f(c['engine_decode_tps'], 1)} tok/s) | {_signed(c['ttft_added_ms'])} ms |")
     for c in comp["mistralrs_vs_llamacpp"] + comp["vs_ollama"]:
         lines.append(f"| {c['left']} / {c['right']} | {c['model']} | {_f(c['decode_ratio'])} ({_f(c['left_decode_tps'], 1)} / "
                      f"{_f(c['right_decode_tps'], 1)} tok/s) | ratio {_f(c['ttft_ratio'], 2)} ({_f(c['left_ttft_s'])} / {_f(c['right_ttft_s'])} s) |")
