@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")  # files only: no display on a test machine
 
@@ -41,18 +42,26 @@ def latency(records: Sequence[RequestRecord], path: Path) -> Path:
 
 
 def throughput(records: Sequence[RequestRecord], path: Path) -> Path:
-    """Output tokens/s against the number of concurrent requests, per target and model."""
-    batches: dict[str, dict[int, list[RequestRecord]]] = defaultdict(lambda: defaultdict(list))
+    """Output tokens/s against the number of requests in flight (one at a time is 1), per target and model.
+
+    Each batch's throughput is over its own wall time; a level's point is the median over its batches.
+    """
+    batches: dict[str, dict[int, dict[int, list[RequestRecord]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for r in records:
-        if not r.warmup and r.phase == "concurrency":
-            batches[f"{r.target} · {r.model}"][r.concurrency].append(r)
+        if r.warmup or not r.stream or r.prompt_size != "short":
+            continue
+        level = r.concurrency if r.phase == "concurrency" else 1 if r.phase == "synchronous" else 0
+        if level:
+            batches[f"{r.target} · {r.model}"][level][r.iteration].append(r)
     figure, axis = plt.subplots(figsize=(9, 5))
     for name, levels in sorted(batches.items()):
         xs = sorted(levels)
-        axis.plot(xs, [float(str(summarise(levels[x])["output_throughput"])) for x in xs], marker="o", label=name)
-    axis.set_xlabel("concurrent requests")
+        axis.plot(xs, [statistics.median(summarise(b)["output_throughput"] for b in levels[x].values()) for x in xs], marker="o", label=name)
+    axis.set_xscale("log", base=2)
+    axis.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    axis.set_xlabel("requests in flight")
     axis.set_ylabel("output tokens/s")
-    axis.set_title("Throughput against concurrency")
+    axis.set_title("Throughput against concurrency (short prompts)")
     axis.grid(alpha=0.3)
     axis.legend(fontsize="small")
     return _save(figure, path)
