@@ -148,9 +148,10 @@ class EngineTarget(Target):
         return self.models[name]
 
     async def stop(self) -> None:
-        """Stop every runner."""
+        """Stop every runner and reap it while the event loop that started it still runs."""
         for loaded, _ in self.models.values():
             loaded.close()
+            await loaded.wait_exit()
         self.models.clear()
 
     async def send(self, spec: RequestSpec, batch: Batch, scheduled: float) -> RequestRecord:
