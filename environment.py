@@ -19,6 +19,7 @@ from behave import fixture, use_fixture
 from behave.model import Feature, Scenario
 from behave.runner import Context
 
+from support.bench.session import BenchSession
 from support.http import HttpClient
 from support.models.client import ModelsClient
 from support.models.gateway import StoreGateway
@@ -100,7 +101,15 @@ def registry_fixture(context: Context) -> Iterator[LocalRegistry | None]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@fixture(name="fixture.benchmark")
+def benchmark_fixture(context: Context) -> Iterator[BenchSession]:
+    """One benchmark session per feature: each plan runs once, and every scenario of the feature checks its summary."""
+    context.benchmark = BenchSession(context.settings, REPO_ROOT)
+    yield context.benchmark
+
+
 FIXTURES = {
+    "fixture.benchmark": benchmark_fixture,
     "fixture.models.gateway": store_gateway_fixture,
     "fixture.models.registry": registry_fixture,
     MONITORING_TAG: monitoring_fixture,

@@ -13,7 +13,7 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   models       bundled models, create/copy/delete, pull/push  (features/models)
   aider        Aider edits through the stack                 (features/aider)
   monitoring   metrics, dashboards and alerts                (features/monitoring)
-  benchmark    performance measurements                      (features/performance)
+  benchmark    performance comparison, the full plan          (features/performance)
   reliability  faults, crashes and bad input survived         (features/reliability)
   all          every suite above
 
@@ -22,20 +22,25 @@ Options:
                          without it the terminal shows each feature, each scenario as it starts, and failures
   -s, --skip-benchmarks  leave out @benchmark scenarios
   -f, --fast             leave out @slow scenarios too (what `make test` runs)
-  -l, --long             also run @long scenarios: those that outlast the main job's budget (the full
-                         benchmark comparison, the long soak, Aider's diff format on the slower engine)
+  -l, --long             also run @long scenarios: those that outlast the main job's budget (the long
+                         fuzz, a hundred hung-up clients, Aider's diff format); the full benchmark comparison
+                         runs when the benchmark suite is named
   -m, --model MODEL      model to test (default smollm2:135m)
   -e, --engine ENGINE    engine of the embedded stack: mistralrs, llamacpp or openai
   --ollama-url URL       attach to a running stack at URL instead of starting one
   --openai-url URL       its OpenAI base URL (default: <ollama-url>/v1)
   --capable-model        also run scenarios that need a model able to follow instructions
+  --iterations N         iterations of the benchmark plan (the benchmark suite alternates targets in each)
+  --ollama-compare-url URL  also measure a real Ollama at URL in the benchmark
   --report               build the Allure HTML report (needs Node; uses npx allure@3.18.0)
   --results-dir DIR      where this run's results go (default: results/<timestamp>; relative
                          to the repository; its allure-results/ and junit/ are emptied first)
   -h, --help             show this help
 
 Results go to results/<timestamp>/ (or --results-dir): summary.md, behave.log, stack.log (embedded stack only),
-junit/, allure-results/ and, with --report, allure-report/index.html.
+junit/, allure-results/, benchmark/ (the performance report) and, with --report, allure-report/index.html.
+Every suite run (all) includes the quick benchmark; naming the benchmark suite runs the full comparison too,
+with a line per finished batch on the terminal.
 Exit status is 0 only when at least one scenario ran and every scenario that ran passed.
 EOF
 }
@@ -75,6 +80,8 @@ while [[ $# -gt 0 ]]; do
     --ollama-url) userdata+=(-D target=external -D "ollama_url=$2"); shift ;;
     --openai-url) userdata+=(-D "openai_url=$2"); shift ;;
     --capable-model) userdata+=(-D capable_model=true) ;;
+    --iterations) userdata+=(-D "bench_iterations=$2"); shift ;;
+    --ollama-compare-url) userdata+=(-D "ollama_compare_url=$2"); shift ;;
     --report) report=true ;;
     --results-dir) run_dir="$2"; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -96,6 +103,8 @@ declare -A suite_dirs=(
 )
 expanded=()
 for suite in "${suites[@]}"; do
+  # Named on its own, the benchmark suite runs the full comparison; within `all` only the quick one runs.
+  [[ "$suite" == benchmark ]] && userdata+=(-D benchmark=full)
   if [[ "$suite" == all ]]; then
     expanded+=(api integration models aider monitoring benchmark reliability)
   elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
@@ -141,13 +150,15 @@ else
            -f plain -o - -f allure -o "$run_dir/allure-results"
            -D "results_dir=$run_dir" --junit --junit-directory "$run_dir/junit")
   echo "Running: ${command[*]}" > "$run_dir/behave.log"
+  # The benchmark's progress lines go to the terminal through descriptor 3, whatever happens to behave's output.
+  export BENCH_PROGRESS_FD=3
   set +e
   if $verbose; then
-    "${command[@]}" 2>&1 | tee -a "$run_dir/behave.log"
+    "${command[@]}" 3>&2 2>&1 | tee -a "$run_dir/behave.log"
     behave_status=${PIPESTATUS[0]}
   else
     # behave.log keeps everything; the terminal gets one line per feature and scenario, and the failures.
-    PYTHONUNBUFFERED=1 "${command[@]}" 2>&1 | tee -a "$run_dir/behave.log" | show_progress
+    PYTHONUNBUFFERED=1 "${command[@]}" 3>&2 2>&1 | tee -a "$run_dir/behave.log" | show_progress
     behave_status=${PIPESTATUS[0]}
   fi
   set -e

@@ -15,5 +15,7 @@ Modules, by responsibility:
 - ``stack``: stack drivers (a local gateway process, an external stack) behind one interface.
 - ``needs``: which ``@needs.*`` requirements a target meets, and why not.
 - ``models/``: gateways on stores of their own, a real registry, store consistency checks, uploads and progress.
+- ``bench/``: the benchmark: load shapes, per-request records, vLLM's metrics, targets, resource sampling, calibration,
+  reports, plots and the Locust user.
 - ``report``: Allure results and the run's summary.md (the only package that knows behave and Allure).
 """

@@ -47,6 +47,7 @@ class TargetNeeds:
             "alertmanager": lambda: monitoring_needs.alertmanager(settings),
             "grafana": lambda: monitoring_needs.grafana(settings),
             "local_stack": self._local_stack,
+            "full_benchmark": self._full_benchmark,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
@@ -100,6 +101,12 @@ class TargetNeeds:
             f"needs a stack the suite started itself: the scenario stops, kills or inspects its processes, starts gateways "
             f"on stores of its own, or follows alerts through its own receiver; target={self._settings.target} is only reached by URL"
         )
+
+    def _full_benchmark(self) -> str | None:
+        if self._settings.benchmark == "full":
+            return None
+        return ("the full performance comparison takes long; it runs with ./run-all-tests.sh benchmark (or -D benchmark=full), "
+                "and every suite run includes the quick one")
 
     def _gateway_log(self) -> str | None:
         if self._settings.target == "local":

@@ -37,6 +37,14 @@ class Settings:
     alertmanager_url: str = ""
     grafana_url: str = ""
     monitoring_config: str = ""
+    benchmark: str = "quick"
+    """`quick` (the comparison every suite run includes) or `full` (run-all-tests.sh benchmark)."""
+    bench_profile: str = "cpu-2core"
+    """The hardware profile whose thresholds the performance features apply (profiles/<name>.yaml)."""
+    bench_iterations: int = 0
+    """Iterations of the benchmark plan; 0 keeps the plan's own."""
+    ollama_compare_url: str = ""
+    """A real Ollama to measure beside the stack."""
 
 
 def _flag(value: str) -> bool:
@@ -86,4 +94,8 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         alertmanager_url=userdata.get("alertmanager_url", "").rstrip("/"),
         grafana_url=userdata.get("grafana_url", "").rstrip("/"),
         monitoring_config=userdata.get("monitoring_config", ""),
+        benchmark=userdata.get("benchmark", "quick"),
+        bench_profile=userdata.get("bench_profile", "cpu-2core"),
+        bench_iterations=int(userdata.get("bench_iterations", "0")),
+        ollama_compare_url=userdata.get("ollama_compare_url", "").rstrip("/"),
     )

@@ -132,3 +132,10 @@ def hide_unselected_scenarios(feature: Feature) -> None:
     for scenario in feature.walk_scenarios():
         if scenario.status == Status.skipped and not scenario.skip_reason:
             scenario.skip_reason = TEST_PLAN_SKIP_REASON
+
+
+def attach_file(path: Path, name: str | None = None) -> None:
+    """Attach a file the run wrote (a plot, a CSV, a Markdown report), typed by its extension."""
+    kinds = {".png": allure.attachment_type.PNG, ".csv": allure.attachment_type.CSV, ".json": allure.attachment_type.JSON,
+             ".md": allure.attachment_type.TEXT, ".log": allure.attachment_type.TEXT, ".jsonl": allure.attachment_type.TEXT}
+    allure.attach.file(str(path), name=name or path.name, attachment_type=kinds.get(path.suffix, allure.attachment_type.TEXT))
