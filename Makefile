@@ -9,7 +9,7 @@ MODELS_STAMP := $(VENV)/.models
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring
+.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring registry-tool
 
 venv: $(STAMP)
 
@@ -36,6 +36,11 @@ monitoring-tools:
 	(for tool in prometheus promtool prometheus-alertmanager amtool; do command -v $$tool >/dev/null || exit 1; done) || \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y prometheus prometheus-alertmanager; }
 
+## Debian's docker-registry for the pull and push features; they start it themselves on a free loopback port.
+registry-tool:
+	command -v docker-registry >/dev/null || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry; }
+
 ## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
 check-monitoring: monitoring-tools
 	cd stack/monitoring && promtool check config prometheus.yml && promtool test rules rules/*.test.yml
@@ -54,11 +59,11 @@ $(AIDER_STAMP):
 
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 ## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
-suite: venv models monitoring-tools aider
+suite: venv models monitoring-tools registry-tool aider
 	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.
-test: venv check-monitoring aider
+test: venv check-monitoring registry-tool aider
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 
