@@ -1,7 +1,7 @@
 """behave hooks: start or attach to the stack, skip scenarios whose needs are unmet, report.
 
 Context attributes set here, for the whole run:
-``settings`` (support.settings.Settings), ``stack`` (support.stack.Stack), ``ollama``
+``settings`` (support.settings.Settings), ``stack`` (support.stacks.base.Stack), ``ollama``
 (support.ollama.OllamaClient), ``openai`` (support.openai_api.OpenAIClient), ``needs``
 (support.needs.TargetNeeds). Steps keep per-scenario state such as ``response``.
 """
@@ -40,7 +40,8 @@ from support.report.allure import (
 from support.report.duration import start_summary_clock
 from support.report.labels import enable_dynamic_labels, label_scenario
 from support.settings import settings_from_userdata
-from support.stack import Stack, stack_for
+from support.stacks import stack_for
+from support.stacks.base import Stack
 
 REPO_ROOT = Path(__file__).resolve().parent
 

@@ -19,7 +19,8 @@ from support.monitoring import traffic
 from support.monitoring.alerts import follow, held_by_alertmanager, notification, wait_inactive
 from support.monitoring.fixture import current
 from support.report.allure import attach_json, attach_text
-from support.stack import LocalProcessStack, is_ready
+from support.stacks.base import is_ready
+from support.stacks.local import LocalProcessStack
 
 
 def _local_stack(context: Context) -> LocalProcessStack:

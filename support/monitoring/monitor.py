@@ -24,7 +24,7 @@ from support.monitoring.prometheus import PrometheusQueries
 from support.monitoring.timing import AlertTiming
 from support.monitoring.webhook import WebhookReceiver
 from support.settings import Settings
-from support.stack import free_port
+from support.stacks.base import free_port
 
 TIME_FACTOR = 15
 """The test stack runs the production configuration this many times faster: 15 s intervals become 1 s."""

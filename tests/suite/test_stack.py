@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from support.settings import settings_from_userdata
-from support.stack import ExternalStack, LocalProcessStack, StackError, free_port, stack_for
+from support.stacks import stack_for
+from support.stacks.base import StackError, free_port
+from support.stacks.external import ExternalStack
+from support.stacks.local import LocalProcessStack
 
 from . import fake_ollama
 
