@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import socket
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from importlib import metadata
 
 import httpx
@@ -12,9 +13,26 @@ import httpx
 from support.runners import RunnerProcess
 from support.settings import Settings
 
+GATEWAY = "gateway"
+PROMETHEUS = "prometheus"
+ALERTMANAGER = "alertmanager"
+"""Service names as the compose file names them; a driver manages the ones it lists in services()."""
+
 
 class StackError(RuntimeError):
     """The stack could not be started or reached."""
+
+
+class ServiceUnsupported(StackError):
+    """The driver cannot do that to that service: it does not manage it, or the target is only reached by URL."""
+
+
+@dataclass(frozen=True)
+class ServiceUsage:
+    """What the operating system charges a service: resident memory now and CPU time so far."""
+
+    memory_bytes: int
+    cpu_seconds: float
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -33,10 +51,10 @@ def package_version(name: str) -> str:
         return "not installed"
 
 
-def is_ready(ollama_url: str) -> bool:
-    """Whether ``GET /`` answers 200, as Ollama's own liveness probe expects."""
+def is_ready(ollama_url: str, path: str = "/") -> bool:
+    """Whether ``GET /`` (or another path) answers 200, as Ollama's own liveness probe expects."""
     try:
-        return httpx.get(f"{ollama_url}/", timeout=2.0).status_code == 200
+        return httpx.get(f"{ollama_url}{path}", timeout=2.0).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -55,6 +73,8 @@ class Stack(ABC):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.extra_env: dict[str, str] = {}
+        """Environment variables (OLLAMA_MAX_QUEUE, ...) for the gateway's next start, on top of the suite's own."""
 
     @property
     @abstractmethod
@@ -82,6 +102,64 @@ class Stack(ABC):
     def runners(self) -> list[RunnerProcess]:
         """The model runner processes behind the gateway; empty where the suite cannot see them."""
         return []
+
+    def services(self) -> tuple[str, ...]:
+        """The services this driver can stop, kill, start, pause and measure; none for a stack reached by URL."""
+        return ()
+
+    def control_missing(self) -> str | None:
+        """Why the suite may not stop, restart or reconfigure this stack's services, or None when it may."""
+        return (
+            f"needs a stack the suite started itself, as processes or containers, to stop, restart and reconfigure its services "
+            f"and follow alerts through its own receiver; target={self.settings.target} is not one"
+        )
+
+    def stop_service(self, name: str) -> None:
+        """Stop a service politely (SIGTERM, then SIGKILL after a grace)."""
+        raise self._unsupported("stop", name)
+
+    def kill_service(self, name: str) -> None:
+        """End a service at once with SIGKILL, as a crash or the out-of-memory killer would."""
+        raise self._unsupported("kill", name)
+
+    def start_service(self, name: str) -> None:
+        """Start a stopped service with the current settings and wait until it answers."""
+        raise self._unsupported("start", name)
+
+    def restart_service(self, name: str) -> None:
+        """Stop and start a service, taking up extra_env for the gateway."""
+        self.stop_service(name)
+        self.start_service(name)
+
+    def pause_service(self, name: str) -> None:
+        """Freeze a service: it holds its connections and answers nothing until resumed."""
+        raise self._unsupported("pause", name)
+
+    def resume_service(self, name: str) -> None:
+        """Let a paused service run again."""
+        raise self._unsupported("resume", name)
+
+    def service_usage(self, name: str) -> ServiceUsage:
+        """Resident memory and CPU time of a service, its children included (the gateway's runners)."""
+        raise self._unsupported("measure", name)
+
+    def service_logs(self, name: str, lines: int = 200) -> str:
+        """The last lines a service logged."""
+        raise self._unsupported("read the logs of", name)
+
+    def recent_logs(self, lines: int = 200) -> dict[str, str]:
+        """The last lines of every managed service's log, by service; a log that cannot be read says why."""
+        logs = {}
+        for name in self.services():
+            try:
+                logs[name] = self.service_logs(name, lines)
+            except Exception as error:  # noqa: BLE001 - a failed scenario's report must not fail on a log it cannot read
+                logs[name] = f"<unreadable: {error}>"
+        return logs
+
+    def _unsupported(self, operation: str, name: str) -> ServiceUnsupported:
+        managed = ", ".join(self.services()) or "none"
+        return ServiceUnsupported(f"target={self.settings.target} cannot {operation} {name!r} (services it manages: {managed})")
 
     def describe(self) -> dict[str, str]:
         """Facts for the report's environment section."""

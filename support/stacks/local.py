@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import IO
 
+from stack.gateway.resources import usage
 from support.processes import end_process, log_tail, wait_ready
 from support.runners import RunnerProcess, runner_processes
 from support.settings import Settings
-from support.stacks.base import Stack, StackError, free_port, is_ready, package_version
+from support.stacks.base import GATEWAY, ServiceUsage, Stack, StackError, free_port, is_ready, package_version
 
 _POLL_INTERVAL_S = 0.25
 _STOP_GRACE_S = 10.0
@@ -28,8 +30,6 @@ class LocalProcessStack(Stack):
         self.log_path = settings.results_dir / "stack.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-        self.extra_env: dict[str, str] = {}
-        """Environment variables (OLLAMA_MAX_QUEUE, ...) for the next start, on top of the suite's own."""
 
     @property
     def ollama_url(self) -> str:
@@ -94,6 +94,63 @@ class LocalProcessStack(Stack):
         """The gateway's runner processes, from /proc."""
         pid = self.gateway_pid
         return runner_processes(pid) if pid is not None else []
+
+    def services(self) -> tuple[str, ...]:
+        """Only the gateway: the monitoring fixture runs Prometheus and Alertmanager itself."""
+        return (GATEWAY,)
+
+    def control_missing(self) -> str | None:
+        """The suite started the gateway, so it may do anything to it."""
+        return None
+
+    def stop_service(self, name: str) -> None:
+        """Stop the gateway process; its runners follow it."""
+        self._gateway(name, "stop")
+        self.stop()
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL the gateway and reap it; its runners die with it (they ask the kernel to)."""
+        self._gateway(name, "kill")
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+        self.stop()
+
+    def start_service(self, name: str) -> None:
+        """Start the gateway on the same port."""
+        self._gateway(name, "start")
+        self.start()
+
+    def pause_service(self, name: str) -> None:
+        """SIGSTOP the gateway and its runners, as docker pause freezes a whole container."""
+        for pid in self._gateway_and_runners(name, "pause"):
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume_service(self, name: str) -> None:
+        """SIGCONT what pause_service stopped."""
+        for pid in self._gateway_and_runners(name, "resume"):
+            os.kill(pid, signal.SIGCONT)
+
+    def service_usage(self, name: str) -> ServiceUsage:
+        """The gateway's and its runners' resident memory and CPU time, from /proc."""
+        measured = [m for m in (usage(pid) for pid in self._gateway_and_runners(name, "measure")) if m is not None]
+        return ServiceUsage(sum(m[0] for m in measured), sum(m[1] for m in measured))
+
+    def service_logs(self, name: str, lines: int = 200) -> str:
+        """The end of stack.log, where the gateway and its runners log."""
+        self._gateway(name, "read the logs of")
+        return self.log_tail(lines)
+
+    def _gateway(self, name: str, operation: str) -> None:
+        if name != GATEWAY:
+            raise self._unsupported(operation, name)
+
+    def _gateway_and_runners(self, name: str, operation: str) -> list[int]:
+        self._gateway(name, operation)
+        pid = self.gateway_pid
+        if pid is None:
+            raise StackError(f"cannot {operation} the gateway: it is not running")
+        return [pid, *(runner.pid for runner in self.runners())]
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the gateway's log, for error messages."""
