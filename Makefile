@@ -45,7 +45,7 @@ docker-tools:
 ## BASE_IMAGE=python:3.11-slim where a registry is reachable; the default is a Debian base made with debootstrap.
 BASE_IMAGE ?= mistralrs-suite/bookworm-python:3.11
 images: venv monitoring-tools docker-tools
-	stack/docker/with-engine.sh $(BIN)/python -m support.stacks.images --base $(BASE_IMAGE)
+	stack/docker/with-engine.sh $(BIN)/python -m support.stacks.build --base $(BASE_IMAGE)
 
 ## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
 check-monitoring: monitoring-tools

@@ -10,8 +10,10 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", "none"}
 AUTO = "auto"
 """capable_model=auto: the first model of support.needs.CAPABLE_MODELS that the target lists."""
-TARGETS = ("local", "external")
+TARGETS = ("local", "external", "docker", "compose")
 ENGINES = ("mistralrs", "llamacpp", "openai")
+DEFAULT_BASE_IMAGE = "mistralrs-suite/bookworm-python:3.11"
+"""Made with debootstrap by stack/docker/base-image.sh where no image registry is reachable."""
 
 
 class SettingsError(ValueError):
@@ -37,6 +39,10 @@ class Settings:
     alertmanager_url: str = ""
     grafana_url: str = ""
     monitoring_config: str = ""
+    compose_project: str = ""
+    """target=compose: the compose project whose services the suite attaches to."""
+    base_image: str = DEFAULT_BASE_IMAGE
+    """target=docker: the base of the stack's images (python:3.11-slim where a registry is reachable)."""
 
 
 def _flag(value: str) -> bool:
@@ -68,6 +74,8 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
             raise SettingsError("target=external needs -D ollama_url=http://host:port")
         # Ollama serves its OpenAI layer on the same port, so that is the natural default.
         openai_url = openai_url or f"{ollama_url}/v1"
+    if target == "compose" and not userdata.get("compose_project"):
+        raise SettingsError("target=compose needs -D compose_project=NAME (the project of docker-compose -p NAME up)")
     results_dir = Path(userdata.get("results_dir", "results/last-run"))
     if not results_dir.is_absolute():
         results_dir = repo_root / results_dir
@@ -86,4 +94,6 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         alertmanager_url=userdata.get("alertmanager_url", "").rstrip("/"),
         grafana_url=userdata.get("grafana_url", "").rstrip("/"),
         monitoring_config=userdata.get("monitoring_config", ""),
+        compose_project=userdata.get("compose_project", ""),
+        base_image=userdata.get("base_image", DEFAULT_BASE_IMAGE),
     )

@@ -1,21 +1,18 @@
 """The stack's images: the gateway (both engines), Prometheus and Alertmanager, built offline and tagged by content.
 
 A tag is a digest of everything that goes into the image, so a changed gateway source or rule file gives a new tag
-and the docker driver builds again; `latest` follows the last build for compose.yaml. Run as
-``python -m support.stacks.images [--base IMAGE]`` (`make images`).
+and the docker driver builds again; `latest` follows the last build for compose.yaml. `make images` runs
+``python -m support.stacks.build``.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import shutil
 import subprocess
-import sys
 import tarfile
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,10 +92,10 @@ def missing_images(client: docker.DockerClient, base: str) -> list[ImageSpec]:
 
 def prepare_inputs(python: Path) -> None:
     """The wheels for the gateway (from the suite's virtualenv's pip, which reuses its cache) and Debian's monitoring binaries."""
-    if not any(WHEELS_DIR.glob("llama_cpp_python-*.whl")):
-        WHEELS_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(python), "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELS_DIR), "-r", str(STACK_DIR / "requirements.txt")],
-                       check=True)
+    # pip reuses the wheels already there and its cache: llama-cpp-python is never compiled again.
+    WHEELS_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(python), "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELS_DIR), "--find-links", str(WHEELS_DIR),
+                    "-r", str(STACK_DIR / "requirements.txt")], check=True)
     BINARIES_DIR.mkdir(parents=True, exist_ok=True)
     for name in BINARIES:
         found = shutil.which(name)
@@ -151,24 +148,3 @@ def ensure_images(base: str, python: Path, log: Path) -> list[str]:
         return [build(client, spec, base, log) for spec in missing]
     finally:
         client.close()
-
-
-def main() -> int:
-    """Build the images; print each one's reference and size, and the time it took."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--base", default=LOCAL_BASE, help=f"base image (default {LOCAL_BASE}, made with debootstrap)")
-    parser.add_argument("--log", type=Path, default=DOCKER_DIR / "build.log")
-    args = parser.parse_args()
-    started = time.monotonic()
-    built = ensure_images(args.base, Path(sys.executable), args.log)
-    client = connect()
-    for spec in IMAGES:
-        image = client.images.get(image_ref(spec, args.base))
-        state = "built" if image_ref(spec, args.base) in built else "up to date"
-        print(f"{image_ref(spec, args.base)}  {image.attrs['Size'] / 1e6:.0f} MB  {state}")
-    print(f"took {time.monotonic() - started:.0f} s")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
