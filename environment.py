@@ -31,6 +31,7 @@ from support.openai_api import OpenAIClient
 from support.report.allure import (
     allure_results_dir,
     attach_exchange,
+    attach_failure_logs,
     hide_unselected_scenarios,
     record_skip_reason,
     report_rule_scenarios,
@@ -125,6 +126,8 @@ def before_all(context: Context) -> None:
     context.add_cleanup(enable_dynamic_labels())
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
+    # A compose stack fills in the URLs it found on its containers.
+    context.settings = context.stack.settings
     ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
     openai_http = HttpClient(context.stack.openai_url, observer=attach_exchange)
     # Probes run outside any step, so they are kept out of the report.
@@ -133,7 +136,7 @@ def before_all(context: Context) -> None:
         context.add_cleanup(http.close)
     context.ollama = OllamaClient(ollama_http)
     context.openai = OpenAIClient(openai_http)
-    context.needs = TargetNeeds(context.settings, OllamaClient(probe_http))
+    context.needs = TargetNeeds(context.settings, OllamaClient(probe_http), context.stack)
     if results_dir is not None:
         write_environment(results_dir, context.stack.describe())
         write_categories(results_dir)
@@ -153,3 +156,9 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         return
     scenario.skip(reason=reason)
     record_skip_reason(reason)
+
+
+def after_scenario(context: Context, scenario: Scenario) -> None:
+    """A failed scenario carries the end of every service's log: the gateway's, and each container's on docker targets."""
+    if scenario.status.has_failed():
+        attach_failure_logs(context.stack.recent_logs())
