@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import docker
-from docker.errors import ImageNotFound
+from docker.errors import APIError, ImageNotFound
 
 from support.settings import DEFAULT_BASE_IMAGE
 from support.stacks.engine import REPO_ROOT, connect
@@ -127,7 +127,20 @@ def build(client: docker.DockerClient, spec: ImageSpec, base: str, log: Path) ->
                 raise RuntimeError(f"building {reference} failed: {chunk['error']} (log: {log})")
             out.write(str(chunk.get("stream", "")))
     client.images.get(reference).tag(spec.repository(), "latest")
+    _remove_superseded(client, spec, reference)
     return reference
+
+
+def _remove_superseded(client: docker.DockerClient, spec: ImageSpec, reference: str) -> None:
+    """Drop this repository's older content tags: with the vfs driver every image costs its full size on disk."""
+    keep = {reference, f"{spec.repository()}:latest"}
+    for image in client.images.list(name=spec.repository()):
+        for tag in image.tags:
+            if tag not in keep:
+                try:
+                    client.images.remove(tag)
+                except APIError:
+                    pass  # a container of another run still uses it; the next build removes it
 
 
 def ensure_base(base: str) -> None:
