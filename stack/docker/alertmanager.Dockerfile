@@ -4,6 +4,7 @@ ARG BASE_IMAGE=python:3.11-slim
 FROM ${BASE_IMAGE}
 
 COPY docker/bin/prometheus-alertmanager docker/bin/amtool /usr/bin/
+COPY docker/share/alertmanager/ /usr/share/prometheus/alertmanager/
 COPY monitoring/alertmanager.yml /etc/alertmanager/alertmanager.yml
 COPY docker/healthcheck.py /usr/local/lib/healthcheck.py
 RUN amtool check-config /etc/alertmanager/alertmanager.yml && mkdir -p /alertmanager

@@ -5,6 +5,9 @@
 ARG BASE_IMAGE=python:3.11-slim
 FROM ${BASE_IMAGE}
 
+# GNU OpenMP, which llama.cpp built on the host links against and slim bases lack.
+COPY docker/lib/ /usr/local/lib/
+RUN ldconfig
 COPY docker/wheels/ /tmp/wheels/
 COPY requirements.txt /tmp/requirements.txt
 RUN python3 -m venv /opt/venv \

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import sys
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -36,6 +40,20 @@ def model_package_mounts() -> dict[str, dict[str, str]]:
                 source = Path(next(iter(spec.submodule_search_locations))).resolve()
                 mounts[str(source)] = {"bind": f"{MODEL_PACKAGES}/{package}", "mode": "ro"}
     return mounts
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM while containers are removed: an interrupted removal leaves a dead container behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class ServiceContainer:
@@ -114,10 +132,17 @@ class DockerStack(ContainerStack):
         """Build the images if this content has none, then run the gateway and wait until it answers."""
         try:
             self._client = connect()
+            self._remove_leftovers()
             ensure_images(self.settings.base_image, Path(sys.executable), self.settings.results_dir / "image-build.log")
         except (EngineMissing, DockerException) as error:
             raise StackError(f"the docker stack cannot start: {error}") from error
         self._run_gateway()
+
+    def _remove_leftovers(self) -> None:
+        """Containers of earlier runs that are no longer running (a run killed outright); running ones may be another run's."""
+        for container in self.client.containers.list(all=True, filters={"label": LABEL}):
+            if container.status not in ("running", "paused", "restarting"):
+                container.remove(force=True, v=True)
 
     def _run_gateway(self) -> None:
         volumes = model_package_mounts()
@@ -176,13 +201,14 @@ class DockerStack(ContainerStack):
         if self._client is None:
             return
         left = []
-        for name in list(self._containers):
-            try:
-                self._containers[name].stop(timeout=STOP_GRACE_S)
-                self.remove_service(name)
-            except DockerException as error:
-                # One container the engine will not remove must not keep the others running; it is reported below.
-                left.append(f"{self._containers.pop(name).name}: {error}")
+        with signals_held():
+            for name in list(self._containers):
+                try:
+                    self._containers[name].stop(timeout=STOP_GRACE_S)
+                    self.remove_service(name)
+                except DockerException as error:
+                    # One container the engine will not remove must not keep the others running; it is reported below.
+                    left.append(f"{self._containers.pop(name).name}: {error}")
         self._client.close()
         self._client = None
         if left:

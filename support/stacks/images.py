@@ -27,6 +27,10 @@ STACK_DIR = REPO_ROOT / "stack"
 DOCKER_DIR = STACK_DIR / "docker"
 WHEELS_DIR = DOCKER_DIR / "wheels"
 BINARIES_DIR = DOCKER_DIR / "bin"
+LIBRARIES_DIR = DOCKER_DIR / "lib"
+SHARE_DIR = DOCKER_DIR / "share"
+ALERTMANAGER_TEMPLATES = Path("/usr/share/prometheus/alertmanager")
+"""Debian's Alertmanager reads its default notification templates from here, and will not start without them."""
 LOCAL_BASE = DEFAULT_BASE_IMAGE
 REPOSITORY = "mistralrs-suite"
 
@@ -45,13 +49,16 @@ class ImageSpec:
 
 
 GATEWAY_IMAGE = ImageSpec("gateway", "docker/gateway.Dockerfile",
-                          ("__init__.py", "gateway", "requirements.txt", "docker/healthcheck.py", "docker/wheels"))
+                          ("__init__.py", "gateway", "requirements.txt", "docker/healthcheck.py", "docker/wheels", "docker/lib"))
 PROMETHEUS_IMAGE = ImageSpec("prometheus", "docker/prometheus.Dockerfile", (
     "docker/bin/prometheus", "docker/bin/promtool", "monitoring/prometheus.yml", "monitoring/rules", "docker/healthcheck.py"))
 ALERTMANAGER_IMAGE = ImageSpec("alertmanager", "docker/alertmanager.Dockerfile", (
-    "docker/bin/prometheus-alertmanager", "docker/bin/amtool", "monitoring/alertmanager.yml", "docker/healthcheck.py"))
+    "docker/bin/prometheus-alertmanager", "docker/bin/amtool", "docker/share/alertmanager", "monitoring/alertmanager.yml",
+    "docker/healthcheck.py"))
 IMAGES = (GATEWAY_IMAGE, PROMETHEUS_IMAGE, ALERTMANAGER_IMAGE)
 BINARIES = ("prometheus", "promtool", "prometheus-alertmanager", "amtool")
+LIBRARIES = ("libgomp.so.1",)
+"""Shared libraries the llama-cpp-python wheel built here links against that slim bases lack (GNU OpenMP)."""
 
 
 def _files(relative: str) -> Iterator[Path]:
@@ -102,6 +109,19 @@ def prepare_inputs(python: Path) -> None:
         if found is None:
             raise SystemExit(f"{name} is not on PATH: make monitoring-tools installs Debian's Prometheus and Alertmanager")
         shutil.copy2(found, BINARIES_DIR / name)
+    shutil.copytree(ALERTMANAGER_TEMPLATES, SHARE_DIR / "alertmanager", dirs_exist_ok=True)
+    LIBRARIES_DIR.mkdir(parents=True, exist_ok=True)
+    for library in LIBRARIES:
+        shutil.copy2(shared_library(library), LIBRARIES_DIR / library)
+
+
+def shared_library(name: str) -> Path:
+    """Where the dynamic linker finds a library on this machine, from its cache."""
+    cache = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    for line in cache.splitlines():
+        if line.strip().startswith(f"{name} "):
+            return Path(line.rsplit("=>", 1)[1].strip())
+    raise SystemExit(f"{name} is not installed here; the gateway's llama.cpp needs it (apt-get install libgomp1)")
 
 
 def _context(spec: ImageSpec) -> io.BufferedRandom:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from support.settings import SettingsError, settings_from_userdata
 from support.stacks.compose import service_url
 from support.stacks.containers import usage_from_stats
+from support.stacks.docker import signals_held
 
 
 def container(env: list[str] | None = None, args: list[str] | None = None, ports: dict[str, Any] | None = None) -> Any:
@@ -40,3 +42,10 @@ def test_published_ports_win_over_the_listen_address() -> None:
 def test_a_compose_target_needs_its_project() -> None:
     with pytest.raises(SettingsError, match="compose_project"):
         settings_from_userdata({"target": "compose"}, Path("/repo"))
+
+
+def test_signals_are_held_while_containers_are_removed_and_restored_after() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with signals_held():
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGTERM) == before
