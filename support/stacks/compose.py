@@ -111,6 +111,11 @@ class ComposeStack(ContainerStack):
     def describe(self) -> dict[str, str]:
         """Add the project, its services and their images."""
         facts = {**super().describe(), "compose_project": self.settings.compose_project}
+        gateway = self._containers.get(GATEWAY)
+        if gateway is not None:
+            # The engine is the compose file's choice, not the suite's -D engine.
+            arguments = list(gateway.attrs.get("Args") or [])
+            facts["engine"] = arguments[arguments.index("--engine") + 1] if "--engine" in arguments[:-1] else "mistralrs (the gateway's default)"
         for name, container in self._containers.items():
             facts[f"service_{name}"] = f"{container.name} ({', '.join(container.image.tags) or container.image.short_id})"
         return facts
