@@ -17,7 +17,7 @@ def stack_for(settings: Settings, repo_root: Path) -> Stack:
     if settings.target == "external":
         return ExternalStack(settings)
     if settings.target == "docker":
-        return DockerStack(settings, repo_root)
+        return DockerStack(settings)
     if settings.target == "compose":
         return ComposeStack(settings)
     return LocalProcessStack(settings, repo_root)

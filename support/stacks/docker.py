@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import signal
 import sys
 import threading
@@ -24,6 +25,8 @@ from support.stacks.images import ALERTMANAGER_IMAGE, GATEWAY_IMAGE, PROMETHEUS_
 
 LABEL = "org.mistralrs-suite.run"
 """Every container the suite starts carries its run's id, so a leftover can be told from a user's container."""
+OWNER_LABEL = "org.mistralrs-suite.pid"
+"""The process that started it: a container whose owner is gone is a leftover of a run killed outright."""
 MODELS_VOLUME = "mistralrs-suite-models"
 """The gateway's store, kept between runs like the local store in ~/.cache, so assembled models are not copied again."""
 MODEL_PACKAGES = "/opt/model-packages"
@@ -94,9 +97,8 @@ class DockerStack(ContainerStack):
 
     host = "127.0.0.1"
 
-    def __init__(self, settings: Settings, repo_root: Path) -> None:
+    def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.repo_root = repo_root
         self.port = free_port(self.host)
         self.run_id = uuid.uuid4().hex[:8]
         self._client: docker.DockerClient | None = None
@@ -139,10 +141,14 @@ class DockerStack(ContainerStack):
         self._run_gateway()
 
     def _remove_leftovers(self) -> None:
-        """Containers of earlier runs that are no longer running (a run killed outright); running ones may be another run's."""
+        """Containers of runs whose process is gone (killed outright); those of a run still going are left alone."""
         for container in self.client.containers.list(all=True, filters={"label": LABEL}):
-            if container.status not in ("running", "paused", "restarting"):
+            owner = container.labels.get(OWNER_LABEL, "")
+            if not (owner.isdigit() and Path(f"/proc/{owner}").exists()):
                 container.remove(force=True, v=True)
+
+    def _labels(self) -> dict[str, str]:
+        return {LABEL: self.run_id, OWNER_LABEL: str(os.getpid())}
 
     def _run_gateway(self) -> None:
         volumes = model_package_mounts()
@@ -155,7 +161,7 @@ class DockerStack(ContainerStack):
         self._containers[GATEWAY] = self.client.containers.run(
             image_ref(GATEWAY_IMAGE, self.settings.base_image), command, name=self._name(GATEWAY), detach=True,
             network_mode="host", environment={"OLLAMA_HOST": f"{self.host}:{self.port}", **self.extra_env},
-            volumes=volumes, labels={LABEL: self.run_id},
+            volumes=volumes, labels=self._labels(),
         )
         try:
             self.wait_gateway(self._containers[GATEWAY])
@@ -176,7 +182,7 @@ class DockerStack(ContainerStack):
         results = str(self.settings.results_dir.resolve())
         container = self.client.containers.run(
             image_ref(MONITORING_IMAGES[name], self.settings.base_image), command[1:], entrypoint=[command[0]],
-            name=self._name(name), detach=True, network_mode="host", labels={LABEL: self.run_id},
+            name=self._name(name), detach=True, network_mode="host", labels=self._labels(),
             volumes={results: {"bind": results, "mode": "rw"}},
         )
         self._containers[name] = container
