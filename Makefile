@@ -9,7 +9,7 @@ MODELS_STAMP := $(VENV)/.models
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring registry-tool
+.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring registry-tool docker-tools images
 
 venv: $(STAMP)
 
@@ -41,6 +41,17 @@ registry-tool:
 	command -v docker-registry >/dev/null || \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y docker-registry; }
 
+# Debian's Docker engine and compose, and debootstrap for a base image where no registry is reachable.
+docker-tools:
+	(for tool in dockerd docker-compose debootstrap; do command -v $$tool >/dev/null || exit 1; done) || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io docker-compose debootstrap; }
+
+## The stack's images (gateway, Prometheus, Alertmanager), tagged by content; nothing is pulled from a registry.
+## BASE_IMAGE=python:3.11-slim where a registry is reachable; the default is a Debian base made with debootstrap.
+BASE_IMAGE ?= mistralrs-suite/bookworm-python:3.11
+images: venv monitoring-tools docker-tools
+	stack/docker/with-engine.sh $(BIN)/python -m support.stacks.build --base $(BASE_IMAGE)
+
 ## The monitoring configuration: Prometheus config, alert rules and their unit tests, Alertmanager config.
 check-monitoring: monitoring-tools
 	cd stack/monitoring && promtool check config prometheus.yml && promtool test rules rules/*.test.yml
@@ -67,11 +78,12 @@ test: venv check-monitoring registry-tool aider
 	$(BIN)/python -m pytest -q
 	$(BIN)/behave --tags="not @slow and not @benchmark"
 
-lint: venv
+lint: venv docker-tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy stack support steps environment.py tests
 	$(BIN)/behave --dry-run --format null
 	$(BIN)/actionlint .github/workflows/*.yml
+	docker-compose -f stack/docker/compose.yaml config --quiet
 
 ## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
 gateway: venv

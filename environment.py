@@ -1,7 +1,7 @@
 """behave hooks: start or attach to the stack, skip scenarios whose needs are unmet, report.
 
 Context attributes set here, for the whole run:
-``settings`` (support.settings.Settings), ``stack`` (support.stack.Stack), ``ollama``
+``settings`` (support.settings.Settings), ``stack`` (support.stacks.base.Stack), ``ollama``
 (support.ollama.OllamaClient), ``openai`` (support.openai_api.OpenAIClient), ``needs``
 (support.needs.TargetNeeds). Steps keep per-scenario state such as ``response``.
 """
@@ -32,6 +32,7 @@ from support.openai_api import OpenAIClient
 from support.report.allure import (
     allure_results_dir,
     attach_exchange,
+    attach_failure_logs,
     hide_unselected_scenarios,
     record_skip_reason,
     report_rule_scenarios,
@@ -41,7 +42,8 @@ from support.report.allure import (
 from support.report.duration import start_summary_clock
 from support.report.labels import enable_dynamic_labels, label_scenario
 from support.settings import settings_from_userdata
-from support.stack import Stack, stack_for
+from support.stacks import stack_for
+from support.stacks.base import Stack
 
 REPO_ROOT = Path(__file__).resolve().parent
 
@@ -133,6 +135,8 @@ def before_all(context: Context) -> None:
     context.add_cleanup(enable_dynamic_labels())
     context.settings = settings_from_userdata(context.config.userdata, REPO_ROOT)
     context.stack = use_fixture(stack_fixture, context)
+    # A compose stack fills in the URLs it found on its containers.
+    context.settings = context.stack.settings
     ollama_http = HttpClient(context.stack.ollama_url, observer=attach_exchange)
     openai_http = HttpClient(context.stack.openai_url, observer=attach_exchange)
     # Probes run outside any step, so they are kept out of the report.
@@ -141,7 +145,7 @@ def before_all(context: Context) -> None:
         context.add_cleanup(http.close)
     context.ollama = OllamaClient(ollama_http)
     context.openai = OpenAIClient(openai_http)
-    context.needs = TargetNeeds(context.settings, OllamaClient(probe_http))
+    context.needs = TargetNeeds(context.settings, OllamaClient(probe_http), context.stack)
     if results_dir is not None:
         write_environment(results_dir, context.stack.describe())
         write_categories(results_dir)
@@ -161,3 +165,9 @@ def before_scenario(context: Context, scenario: Scenario) -> None:
         return
     scenario.skip(reason=reason)
     record_skip_reason(reason)
+
+
+def after_scenario(context: Context, scenario: Scenario) -> None:
+    """A failed scenario carries the end of every service's log: the gateway's, and each container's on docker targets."""
+    if scenario.status.has_failed():
+        attach_failure_logs(context.stack.recent_logs())

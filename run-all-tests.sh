@@ -27,6 +27,10 @@ Options:
                          runs when the benchmark suite is named
   -m, --model MODEL      model to test (default smollm2:135m)
   -e, --engine ENGINE    engine of the embedded stack: mistralrs, llamacpp or openai
+  --target TARGET        local (default: the gateway as a child process), docker (the stack as containers of
+                         the stack's images, built if needed) or compose (a running compose project, see below)
+  --compose-project NAME with --target compose: attach to this project's services by their compose labels
+  --base-image IMAGE     with --target docker: the images' base (default: a Debian base made with debootstrap)
   --ollama-url URL       attach to a running stack at URL instead of starting one
   --openai-url URL       its OpenAI base URL (default: <ollama-url>/v1)
   --capable-model        also run scenarios that need a model able to follow instructions
@@ -37,10 +41,13 @@ Options:
                          to the repository; its allure-results/ and junit/ are emptied first)
   -h, --help             show this help
 
-Results go to results/<timestamp>/ (or --results-dir): summary.md, behave.log, stack.log (embedded stack only),
-junit/, allure-results/, benchmark/ (the performance report) and, with --report, allure-report/index.html.
-Every suite run (all) includes the quick benchmark; naming the benchmark suite runs the full comparison too,
-with a line per finished batch on the terminal.
+Docker targets use the engine DOCKER_HOST (or the default socket) names; where none answers, the suite starts a
+private one (stack/docker/engine.sh, as root) for the run and stops it afterwards.
+
+Results go to results/<timestamp>/ (or --results-dir): summary.md, behave.log, stack.log (the gateway's log, as a
+process or a container), junit/, allure-results/, benchmark/ (the performance report) and, with --report,
+allure-report/index.html. Every suite run (all) includes the quick benchmark; naming the benchmark suite runs the
+full comparison too, with a line per finished batch on the terminal.
 Exit status is 0 only when at least one scenario ran and every scenario that ran passed.
 EOF
 }
@@ -68,6 +75,7 @@ report=false
 tag_filters=()
 userdata=()
 suites=()
+target=local
 run_dir="results/$(date -u +%Y%m%dT%H%M%SZ)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -77,6 +85,9 @@ while [[ $# -gt 0 ]]; do
     -l|--long) long=true ;;
     -m|--model) userdata+=(-D "model=$2"); shift ;;
     -e|--engine) userdata+=(-D "engine=$2"); shift ;;
+    --target) target="$2"; userdata+=(-D "target=$2"); shift ;;
+    --compose-project) userdata+=(-D "compose_project=$2"); shift ;;
+    --base-image) userdata+=(-D "base_image=$2"); shift ;;
     --ollama-url) userdata+=(-D target=external -D "ollama_url=$2"); shift ;;
     --openai-url) userdata+=(-D "openai_url=$2"); shift ;;
     --capable-model) userdata+=(-D capable_model=true) ;;
@@ -146,7 +157,9 @@ if [[ ${#paths[@]} -eq 0 ]]; then
   echo "No requested suite has features to run." | tee "$run_dir/behave.log"
 else
   # Plain text for behave.log, and allure-behave's own formatter writing into this run's folder.
-  command=("$python" -m behave "${paths[@]}" "${tag_args[@]}" "${userdata[@]}"
+  engine=()
+  [[ "$target" != docker && "$target" != compose ]] || engine=(stack/docker/with-engine.sh)
+  command=("${engine[@]}" "$python" -m behave "${paths[@]}" "${tag_args[@]}" "${userdata[@]}"
            -f plain -o - -f allure -o "$run_dir/allure-results"
            -D "results_dir=$run_dir" --junit --junit-directory "$run_dir/junit")
   echo "Running: ${command[*]}" > "$run_dir/behave.log"

@@ -31,7 +31,7 @@ from support.aider.tasks import load_tasks, task_named
 from support.aider.wiretap import WireTap
 from support.aider.workspace import Workspace
 from support.report.allure import attach_texts
-from support.stack import LocalProcessStack
+from support.stacks.local import LocalProcessStack
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ERROR_BOUND_S = 25.0

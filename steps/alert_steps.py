@@ -19,13 +19,7 @@ from support.monitoring import traffic
 from support.monitoring.alerts import follow, held_by_alertmanager, notification, wait_inactive
 from support.monitoring.fixture import current
 from support.report.allure import attach_json, attach_text
-from support.stack import LocalProcessStack, is_ready
-
-
-def _local_stack(context: Context) -> LocalProcessStack:
-    stack = context.stack
-    assert isinstance(stack, LocalProcessStack), "only the embedded stack can be stopped and started"
-    return stack
+from support.stacks.base import GATEWAY, Stack, is_ready
 
 
 def _begin(context: Context, alertname: str) -> None:
@@ -36,30 +30,28 @@ def _begin(context: Context, alertname: str) -> None:
     context.condition_started_at = time.time()
 
 
-def _restore(stack: LocalProcessStack) -> None:
+def _restore(stack: Stack) -> None:
     """Leave the gateway running with the suite's settings, whatever the scenario did to it."""
     if stack.extra_env:
         stack.extra_env = {}
-        stack.stop()
-    if not is_ready(stack.ollama_url):
-        stack.stop()
-        stack.start()
+        stack.restart_service(GATEWAY)
+    elif not is_ready(stack.ollama_url):
+        stack.restart_service(GATEWAY)
 
 
 @given("the gateway has been stopped")
 def step_stop_gateway(context: Context) -> None:
-    """Stop the gateway process; it is started again at the end of the scenario if a step has not."""
-    stack = _local_stack(context)
-    context.add_cleanup(_restore, stack)
+    """Stop the gateway (its process or its container); it is started again at the end of the scenario if a step has not."""
+    context.add_cleanup(_restore, context.stack)
     # The gateway refuses new connections as soon as it is told to stop; shutting down may take longer.
     _begin(context, "GatewayDown")
-    stack.stop()
+    context.stack.stop_service(GATEWAY)
 
 
 @when("the gateway is started again")
 def step_start_gateway(context: Context) -> None:
     """Start the gateway on the same port and note when it answered."""
-    _local_stack(context).start()
+    context.stack.start_service(GATEWAY)
     context.condition_ended_at = time.time()
 
 
@@ -78,11 +70,9 @@ def step_bad_requests(context: Context, intervals: int) -> None:
 @given("the gateway runs with room for {waiting:d} waiting request and {slots:d} slot")
 def step_small_queue(context: Context, waiting: int, slots: int) -> None:
     """Restart the gateway with OLLAMA_MAX_QUEUE and OLLAMA_NUM_PARALLEL set; the suite's settings return afterwards."""
-    stack = _local_stack(context)
-    context.add_cleanup(_restore, stack)
-    stack.stop()
-    stack.extra_env = {"OLLAMA_MAX_QUEUE": str(waiting), "OLLAMA_NUM_PARALLEL": str(slots)}
-    stack.start()
+    context.add_cleanup(_restore, context.stack)
+    context.stack.extra_env = {"OLLAMA_MAX_QUEUE": str(waiting), "OLLAMA_NUM_PARALLEL": str(slots)}
+    context.stack.restart_service(GATEWAY)
 
 
 @when("{clients:d} clients ask for long answers at once")

@@ -31,7 +31,7 @@ from support.models.registry import GarbageRegistry, LocalRegistry
 from support.models.store import partial_downloads, store_problems
 from support.ollama import listed_name
 from support.report.allure import attach_exchange
-from support.stack import free_port
+from support.stacks.base import free_port
 
 MANIFEST_MEDIA = "application/vnd.docker.distribution.manifest.v2+json"
 MODEL_LAYER = "application/vnd.ollama.image.model"

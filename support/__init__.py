@@ -12,7 +12,7 @@ Modules, by responsibility:
 - ``vectors``: embedding arithmetic.
 - ``polling``: bounded waiting for eventual conditions.
 - ``settings``: the suite's settings, read from behave userdata.
-- ``stack``: stack drivers (a local gateway process, an external stack) behind one interface.
+- ``stacks/``: stack drivers (local processes, containers, a compose stack, URLs) behind one interface, and the images.
 - ``needs``: which ``@needs.*`` requirements a target meets, and why not.
 - ``models/``: gateways on stores of their own, a real registry, store consistency checks, uploads and progress.
 - ``bench/``: the benchmark: load shapes, per-request records, vLLM's metrics, targets, resource sampling, calibration,

@@ -14,6 +14,8 @@ from support.models.registry import registry_missing
 from support.monitoring import needs as monitoring_needs
 from support.ollama import OllamaClient, listed_name
 from support.settings import AUTO, Settings
+from support.stacks.base import Stack
+from support.stacks.engine import engine_missing
 
 TAG_PREFIX = "needs."
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +35,10 @@ def needs_of(tags: Iterable[str]) -> list[str]:
 class TargetNeeds:
     """Answers "can this target run a scenario that needs X?" with None or the reason it cannot."""
 
-    def __init__(self, settings: Settings, ollama: OllamaClient) -> None:
+    def __init__(self, settings: Settings, ollama: OllamaClient, stack: Stack | None = None) -> None:
         self._settings = settings
         self._ollama = ollama
+        self._stack = stack
         self._probes: dict[str, Callable[[], str | None]] = {
             "aider": lambda: aider_missing(REPO_ROOT),
             "gateway_log": self._gateway_log,
@@ -48,6 +51,8 @@ class TargetNeeds:
             "grafana": lambda: monitoring_needs.grafana(settings),
             "local_stack": self._local_stack,
             "full_benchmark": self._full_benchmark,
+            "stack_control": self._stack_control,
+            "docker": self._docker,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
@@ -107,6 +112,15 @@ class TargetNeeds:
             return None
         return ("the full performance comparison takes long; it runs with ./run-all-tests.sh benchmark (or -D benchmark=full), "
                 "and every suite run includes the quick one")
+    def _stack_control(self) -> str | None:
+        if self._stack is not None:
+            return self._stack.control_missing()
+        return None if self._settings.target in ("local", "docker") else f"needs a stack the suite started itself; target={self._settings.target}"
+
+    def _docker(self) -> str | None:
+        if self._settings.target not in ("docker", "compose"):
+            return f"needs the stack in containers (--target docker or --target compose); target={self._settings.target}"
+        return engine_missing()
 
     def _gateway_log(self) -> str | None:
         if self._settings.target == "local":

@@ -10,8 +10,10 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", "none"}
 AUTO = "auto"
 """capable_model=auto: the first model of support.needs.CAPABLE_MODELS that the target lists."""
-TARGETS = ("local", "external")
+TARGETS = ("local", "external", "docker", "compose")
 ENGINES = ("mistralrs", "llamacpp", "openai")
+DEFAULT_BASE_IMAGE = "mistralrs-suite/bookworm-python:3.11"
+"""Made with debootstrap by stack/docker/base-image.sh where no image registry is reachable."""
 
 
 class SettingsError(ValueError):
@@ -45,6 +47,10 @@ class Settings:
     """Iterations of the benchmark plan; 0 keeps the plan's own."""
     ollama_compare_url: str = ""
     """A real Ollama to measure beside the stack."""
+    compose_project: str = ""
+    """target=compose: the compose project whose services the suite attaches to."""
+    base_image: str = DEFAULT_BASE_IMAGE
+    """target=docker: the base of the stack's images (python:3.11-slim where a registry is reachable)."""
 
 
 def _flag(value: str) -> bool:
@@ -76,6 +82,8 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
             raise SettingsError("target=external needs -D ollama_url=http://host:port")
         # Ollama serves its OpenAI layer on the same port, so that is the natural default.
         openai_url = openai_url or f"{ollama_url}/v1"
+    if target == "compose" and not userdata.get("compose_project"):
+        raise SettingsError("target=compose needs -D compose_project=NAME (the project of docker-compose -p NAME up)")
     results_dir = Path(userdata.get("results_dir", "results/last-run"))
     if not results_dir.is_absolute():
         results_dir = repo_root / results_dir
@@ -98,4 +106,6 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         bench_profile=userdata.get("bench_profile", "cpu-2core"),
         bench_iterations=int(userdata.get("bench_iterations", "0")),
         ollama_compare_url=userdata.get("ollama_compare_url", "").rstrip("/"),
+        compose_project=userdata.get("compose_project", ""),
+        base_image=userdata.get("base_image", DEFAULT_BASE_IMAGE),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support.bench.measure import RequestRecord
-from support.stack import free_port
+from support.stacks.base import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = "support/bench/locustfile.py"

@@ -18,7 +18,7 @@ from support.bench.measure import RequestRecord
 from support.bench.metrics import Slo, summarise
 from support.bench.run import BenchmarkResult
 from support.bench.targets import ENGINE_NAMES, engine_label, gateway_label
-from support.stack import package_version
+from support.stacks.base import package_version
 
 GROUP_KEYS = ("target", "model", "phase", "load", "prompt_size", "stream", "api")
 VERSIONED = ("mistralrs", "llama-cpp-python", "httpx", "locust", "matplotlib")

@@ -14,7 +14,7 @@ from support.bench.profile import Profile, load_profile
 from support.bench.run import BenchmarkResult, run_plan
 from support.bench.targets import EngineTarget, GatewayTarget, HttpTarget, Target
 from support.settings import Settings
-from support.stack import free_port
+from support.stacks.base import free_port
 
 DEFAULT_MODELS_DIR = Path.home() / ".cache" / "mistralrs-gateway" / "models"
 

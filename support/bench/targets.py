@@ -26,7 +26,7 @@ from support.bench.measure import Batch, RequestRecord, RequestSpec, measure_htt
 from support.bench.resources import Combined, ProcessTree, ResourceSampler
 from support.bench.streams import Answer
 from support.settings import Settings
-from support.stack import LocalProcessStack
+from support.stacks.local import LocalProcessStack
 
 ENGINE_NAMES = {"mistralrs": "mistral.rs", "llamacpp": "llama.cpp (Ollama's engine)"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from support.processes import end_process
-from support.stack import StackError, free_port, is_ready
+from support.stacks.base import StackError, free_port, is_ready
 
 BUNDLED = "smollm2:135m"
 """The one bundled model these gateways register: the model-management scenarios need a small real GGUF."""

@@ -13,7 +13,7 @@ from typing import IO
 import httpx
 
 from support.processes import end_process
-from support.stack import StackError, free_port
+from support.stacks.base import StackError, free_port
 
 REGISTRY_BINARY = "docker-registry"
 CONFIG = """\

@@ -6,6 +6,7 @@ Each feature gets a fresh Prometheus, so no series or alert of one feature leaks
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,6 +15,8 @@ from behave.runner import Context
 
 from support.monitoring.config import STACK_MONITORING
 from support.monitoring.monitor import EmbeddedMonitoring, Monitoring, external_monitoring, grafana_for
+from support.monitoring.processes import Runtime
+from support.stacks.docker import DockerStack, ServiceContainer
 
 TAG = "fixture.monitoring"
 
@@ -33,7 +36,7 @@ def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
     if context.needs.missing("prometheus") is not None:
         yield None
         return
-    if context.settings.target == "external":
+    if context.settings.target in ("external", "compose"):
         monitoring = external_monitoring(context.settings)
         context.monitoring = monitoring
         try:
@@ -43,7 +46,8 @@ def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
         return
     # -D monitoring_config=DIR runs another copy of stack/monitoring: the user's own rules, or a negative control's.
     source = Path(context.settings.monitoring_config) if context.settings.monitoring_config else STACK_MONITORING
-    embedded = EmbeddedMonitoring(urlsplit(context.stack.ollama_url).netloc, context.settings.results_dir, source=source)
+    embedded = EmbeddedMonitoring(urlsplit(context.stack.ollama_url).netloc, context.settings.results_dir, source=source,
+                                  runtime=_container_runtime(context.stack))
     try:
         monitoring = embedded.start()
         monitoring.grafana = grafana_for(context.settings)
@@ -53,3 +57,10 @@ def monitoring_fixture(context: Context) -> Iterator[Monitoring | None]:
         yield monitoring
     finally:
         embedded.stop()
+
+
+def _container_runtime(stack: object) -> Runtime | None:
+    """On the docker target Prometheus and Alertmanager run from the stack's images, as services the stack manages."""
+    if not isinstance(stack, DockerStack):
+        return None
+    return Runtime("/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", partial(ServiceContainer, stack))

@@ -12,19 +12,18 @@ from support.monitoring.alertmanager import AlertmanagerClient
 from support.monitoring.config import STACK_MONITORING, Ports, TestConfig, rule_for_seconds, write_test_config
 from support.monitoring.grafana import GrafanaClient
 from support.monitoring.processes import (
-    ALERTMANAGER,
-    PROMETHEUS,
     MonitoringProcessError,
-    ServiceProcess,
+    Runtime,
+    Service,
     alertmanager_process,
-    find_binary,
+    host_runtime,
     prometheus_process,
 )
 from support.monitoring.prometheus import PrometheusQueries
 from support.monitoring.timing import AlertTiming
 from support.monitoring.webhook import WebhookReceiver
 from support.settings import Settings
-from support.stack import free_port
+from support.stacks.base import free_port
 
 TIME_FACTOR = 15
 """The test stack runs the production configuration this many times faster: 15 s intervals become 1 s."""
@@ -70,20 +69,23 @@ class Monitoring:
 class EmbeddedMonitoring:
     """Real Prometheus and Alertmanager with the stack's configuration, on free ports, plus a webhook receiver."""
 
-    def __init__(self, gateway_address: str, results_dir: Path, factor: float = TIME_FACTOR, source: Path = STACK_MONITORING) -> None:
+    def __init__(self, gateway_address: str, results_dir: Path, factor: float = TIME_FACTOR, source: Path = STACK_MONITORING,
+                 runtime: Runtime | None = None) -> None:
         self.gateway_address = gateway_address
+        self.runtime = runtime
+        """None runs Debian's binaries from PATH; the docker target passes its containers."""
         self.factor = factor
         self.source = source
         self.logs_dir = results_dir / "monitoring"
-        self._processes: list[ServiceProcess] = []
+        self._processes: list[Service] = []
         self._webhook: WebhookReceiver | None = None
         self._workdir: Path | None = None
         self._monitoring: Monitoring | None = None
 
     def start(self) -> Monitoring:
         """Start the receiver, Alertmanager and Prometheus; on any failure stop what started and raise."""
-        prometheus_binary, alertmanager_binary = find_binary(PROMETHEUS), find_binary(*ALERTMANAGER)
-        if prometheus_binary is None or alertmanager_binary is None:
+        runtime = self.runtime or host_runtime()
+        if runtime is None:
             raise MonitoringProcessError("prometheus or prometheus-alertmanager is not on PATH (make monitoring-tools)")
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self._workdir = Path(tempfile.mkdtemp(prefix="run-", dir=self.logs_dir))
@@ -93,8 +95,8 @@ class EmbeddedMonitoring:
             ports = Ports(self.gateway_address, free_port(), free_port(), self._webhook.url)
             config = write_test_config(self._workdir, self.factor, ports, self.source)
             for process in (
-                alertmanager_process(alertmanager_binary, config.alertmanager_yml, ports.alertmanager, self._workdir),
-                prometheus_process(prometheus_binary, config.prometheus_yml, ports.prometheus, self._workdir),
+                alertmanager_process(runtime.alertmanager, config.alertmanager_yml, ports.alertmanager, self._workdir, runtime.launch),
+                prometheus_process(runtime.prometheus, config.prometheus_yml, ports.prometheus, self._workdir, runtime.launch),
             ):
                 self._processes.append(process)
                 process.start()

@@ -7,18 +7,22 @@ from support.settings import Settings
 
 
 def prometheus(settings: Settings) -> str | None:
-    """A Prometheus to query: the user's by URL, or Debian's binary for the suite to start."""
-    if settings.target == "external":
-        return None if settings.prometheus_url else "needs Prometheus: the target is external and no -D prometheus_url was given"
+    """A Prometheus to query: the user's by URL (or the compose project's), the stack's image, or Debian's binary for the suite to start."""
+    if settings.target in ("external", "compose"):
+        return None if settings.prometheus_url else f"needs Prometheus: the target is {settings.target} and no Prometheus was given or found"
+    if settings.target == "docker":
+        return None
     if find_binary(PROMETHEUS) is None:
         return "needs Prometheus: the prometheus binary is not on PATH (make monitoring-tools)"
     return None
 
 
 def alertmanager(settings: Settings) -> str | None:
-    """An Alertmanager: the user's by URL, or Debian's binary for the suite to start."""
-    if settings.target == "external":
-        return None if settings.alertmanager_url else "needs Alertmanager: the target is external and no -D alertmanager_url was given"
+    """An Alertmanager: the user's by URL (or the compose project's), the stack's image, or Debian's binary for the suite to start."""
+    if settings.target in ("external", "compose"):
+        return None if settings.alertmanager_url else f"needs Alertmanager: the target is {settings.target} and no Alertmanager was given or found"
+    if settings.target == "docker":
+        return None
     if find_binary(*ALERTMANAGER) is None:
         return "needs Alertmanager: prometheus-alertmanager is not on PATH (make monitoring-tools)"
     return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import httpx
 
@@ -26,6 +28,23 @@ class MonitoringProcessError(RuntimeError):
 def find_binary(*names: str) -> str | None:
     """The path of the first of these programs on PATH, or None."""
     return next((path for path in (shutil.which(name) for name in names) if path), None)
+
+
+class Service(Protocol):
+    """A monitoring server the suite starts and stops: a child process here, a container on the docker target."""
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        """Launch it and wait until it is ready."""
+
+    def stop(self) -> None:
+        """Stop it; safe to call twice."""
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of its log."""
+
+
+Launch = Callable[[str, list[str], str, Path], Service]
+"""Makes a service from its name, command line, readiness URL and log path."""
 
 
 class ServiceProcess:
@@ -68,7 +87,24 @@ class ServiceProcess:
         return log_tail(self.log_path, lines)
 
 
-def prometheus_process(binary: str, config: Path, port: int, workdir: Path) -> ServiceProcess:
+@dataclass(frozen=True)
+class Runtime:
+    """Where Prometheus and Alertmanager run: the binaries' paths there, and how a service is started."""
+
+    prometheus: str
+    alertmanager: str
+    launch: Launch = ServiceProcess
+
+
+def host_runtime() -> Runtime | None:
+    """Debian's binaries on this machine's PATH, run as child processes; None when either is missing."""
+    prometheus, alertmanager = find_binary(PROMETHEUS), find_binary(*ALERTMANAGER)
+    if prometheus is None or alertmanager is None:
+        return None
+    return Runtime(prometheus, alertmanager)
+
+
+def prometheus_process(binary: str, config: Path, port: int, workdir: Path, launch: Launch = ServiceProcess) -> Service:
     """Prometheus serving on 127.0.0.1:port with its data under workdir."""
     command = [
         binary,
@@ -78,10 +114,10 @@ def prometheus_process(binary: str, config: Path, port: int, workdir: Path) -> S
         "--storage.tsdb.retention.time=1h",
         "--log.level=warn",
     ]
-    return ServiceProcess("Prometheus", command, f"http://127.0.0.1:{port}/-/ready", workdir / "prometheus.log")
+    return launch("Prometheus", command, f"http://127.0.0.1:{port}/-/ready", workdir / "prometheus.log")
 
 
-def alertmanager_process(binary: str, config: Path, port: int, workdir: Path) -> ServiceProcess:
+def alertmanager_process(binary: str, config: Path, port: int, workdir: Path, launch: Launch = ServiceProcess) -> Service:
     """Alertmanager serving on 127.0.0.1:port, without clustering, with its data under workdir."""
     command = [
         binary,
@@ -92,4 +128,4 @@ def alertmanager_process(binary: str, config: Path, port: int, workdir: Path) ->
         "--cluster.listen-address=",
         "--log.level=warn",
     ]
-    return ServiceProcess("Alertmanager", command, f"http://127.0.0.1:{port}/-/ready", workdir / "alertmanager.log")
+    return launch("Alertmanager", command, f"http://127.0.0.1:{port}/-/ready", workdir / "alertmanager.log")

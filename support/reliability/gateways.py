@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from support.settings import Settings
-from support.stack import LocalProcessStack, free_port
+from support.stacks.base import free_port
+from support.stacks.local import LocalProcessStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

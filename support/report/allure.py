@@ -69,6 +69,12 @@ def attach_texts(title: str, texts: Mapping[str, str]) -> None:
             allure.attach(text, name=name, attachment_type=allure.attachment_type.TEXT)
 
 
+def attach_failure_logs(logs: Mapping[str, str]) -> None:
+    """Attach the stack's service logs (each container's, or the gateway process's) to a scenario that failed."""
+    if logs:
+        attach_texts("Logs of the stack's services at the failure", {f"{name}.log": text for name, text in logs.items()})
+
+
 def record_skip_reason(reason: str) -> None:
     """Show why the current scenario is skipped in its Allure description."""
     allure.dynamic.description(f"{SKIP_PREFIX}{reason}")

@@ -15,7 +15,7 @@ from support.bench.calibration import Behaviour, CalibrationServer, ceiling, dri
 from support.bench.checks import first_token_early
 from support.bench.metrics import summarise
 from support.bench.profile import load_profile
-from support.stack import free_port
+from support.stacks.base import free_port
 
 
 def _run(behaviour: Behaviour, concurrency: int, requests: int) -> dict[str, object]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from support.bench.calibration import Behaviour, CalibrationServer
 from support.bench.distributed import run_locust
 from support.bench.metrics import summarise
-from support.stack import free_port
+from support.stacks.base import free_port
 
 
 def test_two_workers_hand_every_record_to_the_master(tmp_path: Path) -> None:

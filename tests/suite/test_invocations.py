@@ -21,7 +21,7 @@ import pytest
 from behave.parser import parse_file
 
 from support.settings import settings_from_userdata
-from support.stack import LocalProcessStack
+from support.stacks.local import LocalProcessStack
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURE = "features/ollama_api/liveness.feature"

@@ -18,7 +18,7 @@ import pytest
 
 from support.monitoring.config import STACK_MONITORING
 from support.monitoring.monitor import EmbeddedMonitoring
-from support.stack import free_port, is_ready
+from support.stacks.base import free_port, is_ready
 
 from .test_broken_gateway import REPO_ROOT, failed, run_scenarios
 

@@ -70,3 +70,11 @@ def test_every_need_a_feature_names_is_known() -> None:
     root = Path(__file__).resolve().parents[2] / "features"
     named = {tag.removeprefix("@needs.") for path in root.rglob("*.feature") for tag in path.read_text().split() if tag.startswith("@needs.")}
     assert named - target_needs("http://127.0.0.1:9").known() == set()
+
+
+def test_container_and_control_needs_say_which_targets_meet_them() -> None:
+    needs = target_needs("http://127.0.0.1:9")
+    assert "--target docker or --target compose" in (needs.missing("docker") or "")
+    assert "target=external" in (needs.missing("stack_control") or "")
+    local = TargetNeeds(settings_from_userdata({}, Path("/repo")), OllamaClient(HttpClient("http://127.0.0.1:9")))
+    assert local.missing("stack_control") is None

@@ -31,7 +31,7 @@ def test_an_explicit_openai_url_wins() -> None:
     assert settings_from_userdata(userdata, ROOT).openai_url == "http://o:2/v1"
 
 
-@pytest.mark.parametrize("userdata", [{"target": "docker"}, {"engine": "vllm"}])
+@pytest.mark.parametrize("userdata", [{"target": "kubernetes"}, {"engine": "vllm"}])
 def test_unknown_targets_and_engines_are_refused(userdata: dict[str, str]) -> None:
     with pytest.raises(SettingsError):
         settings_from_userdata(userdata, ROOT)

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from support.polling import wait_until
 from support.settings import settings_from_userdata
-from support.stack import ExternalStack, LocalProcessStack, StackError, free_port, stack_for
+from support.stacks import stack_for
+from support.stacks.base import ServiceUnsupported, StackError, free_port, is_ready
+from support.stacks.compose import ComposeStack
+from support.stacks.docker import DockerStack
+from support.stacks.external import ExternalStack
+from support.stacks.local import LocalProcessStack
 
 from . import fake_ollama
 
@@ -88,3 +94,44 @@ def test_an_unreachable_external_stack_is_an_error(tmp_path: Path) -> None:
     settings = settings_from_userdata({"target": "external", "ollama_url": url}, tmp_path)
     with pytest.raises(StackError, match="no stack answers"):
         stack_for(settings, tmp_path).start()
+
+
+def test_the_local_driver_stops_pauses_measures_and_restarts_its_gateway(tmp_path: Path) -> None:
+    stack = local_stack(fake_repo(tmp_path, SERVING_PYTHON), tmp_path, startup_timeout="30")
+    stack.start()
+    try:
+        assert stack.services() == ("gateway",) and stack.control_missing() is None
+        pid = stack.gateway_pid
+        assert pid is not None
+        stack.pause_service("gateway")
+        assert wait_until(lambda: Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "T", 5.0, 0.05)
+        assert not is_ready(stack.ollama_url)
+        stack.resume_service("gateway")
+        assert is_ready(stack.ollama_url)
+        usage = stack.service_usage("gateway")
+        assert usage.memory_bytes > 1_000_000 and usage.cpu_seconds >= 0
+        assert "started with" in stack.service_logs("gateway")
+        stack.kill_service("gateway")
+        assert stack.gateway_pid is None and not is_ready(stack.ollama_url)
+        stack.start_service("gateway")
+        assert is_ready(stack.ollama_url) and stack.gateway_pid != pid
+        with pytest.raises(ServiceUnsupported, match="cannot stop 'prometheus'"):
+            stack.stop_service("prometheus")
+    finally:
+        stack.stop()
+
+
+def test_a_stack_reached_by_url_refuses_service_operations(tmp_path: Path) -> None:
+    settings = settings_from_userdata({"target": "external", "ollama_url": "http://127.0.0.1:9"}, tmp_path)
+    stack = stack_for(settings, tmp_path)
+    assert stack.services() == () and stack.recent_logs() == {}
+    assert "target=external is not one" in (stack.control_missing() or "")
+    with pytest.raises(ServiceUnsupported, match="services it manages: none"):
+        stack.kill_service("gateway")
+
+
+def test_the_targets_pick_their_drivers(tmp_path: Path) -> None:
+    docker_settings = settings_from_userdata({"target": "docker", "results_dir": str(tmp_path)}, tmp_path)
+    assert isinstance(stack_for(docker_settings, tmp_path), DockerStack)
+    compose_settings = settings_from_userdata({"target": "compose", "compose_project": "llm"}, tmp_path)
+    assert isinstance(stack_for(compose_settings, tmp_path), ComposeStack)
