@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
 from support.monitoring import needs as monitoring_needs
@@ -48,6 +49,7 @@ class TargetNeeds:
             "grafana": lambda: monitoring_needs.grafana(settings),
             "local_stack": self._local_stack,
             "full_benchmark": self._full_benchmark,
+            "humaneval": humaneval_missing,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
