@@ -71,8 +71,9 @@ def write_markdown(path: Path, summaries: Sequence[Summary], parities: Sequence[
     lines = ["# Aider on HumanEval, per engine", "", ", ".join(f"{k}: {v}" for k, v in facts.items()), "", *_table(summaries), "",
              "## Do the engines agree?", "",
              "Paired cases, so McNemar's exact test on the cases one engine passed and the other failed (alpha "
-             f"{parities[0].alpha if parities else 0.05}); because a handful of cases gives that test little power, each "
-             "engine's pass rate must also lie inside the other's Wilson 95% interval.", ""]
+             f"{parities[0].alpha if parities else 0.05}); because a handful of cases gives that test little power, the 95% "
+             "interval of the difference of the two rates (Newcombe's hybrid score interval, from the Wilson intervals) "
+             "must also hold 0.", ""]
     for p in parities:
         verdict = "; ".join(p.problems) or "agree"
         lines.append(f"- {p.model}: {p.first} {p.rates[0]:.1%} vs {p.second} {p.rates[1]:.1%}, p = {p.p_value:.3f}: {verdict}")

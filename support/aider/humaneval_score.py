@@ -102,25 +102,34 @@ class Parity:
     alpha: float
 
     @property
+    def difference_interval(self) -> tuple[float, float]:
+        """Newcombe's hybrid score interval (1998, method 10) for first minus second, built from the Wilson intervals."""
+        (rate_1, rate_2), ((low_1, high_1), (low_2, high_2)) = self.rates, self.intervals
+        difference = rate_1 - rate_2
+        return (difference - math.hypot(rate_1 - low_1, high_2 - rate_2), difference + math.hypot(high_1 - rate_1, rate_2 - low_2))
+
+    @property
     def problems(self) -> list[str]:
         """Why the engines do not agree; empty when they do."""
         found = []
         if self.p_value < self.alpha:
             found.append(f"McNemar's exact test on the {len(self.only_first) + len(self.only_second)} discordant cases gives "
                          f"p = {self.p_value:.3f} < {self.alpha}")
-        for rate, (low, high), engine, other in ((self.rates[0], self.intervals[1], self.first, self.second),
-                                                (self.rates[1], self.intervals[0], self.second, self.first)):
-            if not low <= rate <= high:
-                found.append(f"{engine}'s pass rate {rate:.1%} lies outside {other}'s Wilson 95% interval [{low:.1%}, {high:.1%}]")
+        low, high = self.difference_interval
+        if not low <= 0 <= high:
+            found.append(f"{self.first} {self.rates[0]:.1%} minus {self.second} {self.rates[1]:.1%}: the 95% interval of the "
+                         f"difference [{low:+.1%}, {high:+.1%}] excludes 0")
         return found
 
 
 def parity(records: Sequence[TryRecord], first: str, second: str, model: str, alpha: float = 0.05) -> Parity:
     """Compare pass-by-try-2 of two engines over the cases both finished with one model.
 
-    The cases are paired (same problems, same model, temperature 0), so McNemar's test on the discordant pairs is the
-    right test; at a handful of cases it cannot reach significance, so each engine's rate must also lie within the
-    other's Wilson interval, which a broken engine (near 0%) against a working one fails already at six cases.
+    The cases are paired (same problems, same model, temperature 0), so McNemar's exact test on the discordant cases is
+    the right test, but at six cases it cannot reach p < 0.05 with fewer than six of them. So the difference of the two
+    rates must also have a 95% interval (Newcombe's, from the Wilson intervals) that holds 0: it treats the samples as
+    independent, which for positively correlated pairs errs toward agreement, yet rejects a working engine (3 of 6 or
+    better) against a broken one (0 of 6) while one case apart never fails.
     """
     by_case = outcomes([r for r in records if r.model == model])
     tasks = sorted({task for task, engine, _ in by_case if engine == first} & {task for task, engine, _ in by_case if engine == second})
