@@ -16,7 +16,7 @@ from pathlib import Path
 
 from support.aider.benchmark import RETRY_MESSAGE
 from support.aider.humaneval import SOLUTION_FILE, CheckOutcome, Problem, run_check
-from support.aider.runner import AiderOptions, AiderRun, Endpoint, run_aider
+from support.aider.runner import MALFORMED, AiderOptions, AiderRun, Endpoint, run_aider
 from support.aider.tasks import Task
 from support.aider.workspace import Workspace
 
@@ -104,7 +104,7 @@ def _record(problem: Problem, engine: str, model: str, attempt: int, run: AiderR
     chat = [entry for entry in run.access if entry.path in ("/api/chat", "/v1/chat/completions")]
     return TryRecord(
         task=problem.task_id, engine=engine, model=model, attempt=attempt, passed=outcome.passed,
-        malformed=run.output.count("did not conform to the edit format"), syntax_error=outcome.syntax_error,
+        malformed=run.output.count(MALFORMED), syntax_error=outcome.syntax_error,
         exhausted_context=any(marker in run.output for marker in EXHAUSTED), test_timed_out=outcome.timed_out,
         case_timed_out=run.timed_out, seconds=run.seconds, prompt_tokens=sum(e.prompt_tokens or 0 for e in chat),
         completion_tokens=sum(e.eval_tokens or 0 for e in chat), test_output=outcome.output, solution=solution,
