@@ -74,16 +74,20 @@ def write_markdown(path: Path, summaries: Sequence[Summary], parities: Sequence[
              f"{parities[0].alpha if parities else 0.05}); because a handful of cases gives that test little power, the 95% "
              "interval of the difference of the two rates (Newcombe's hybrid score interval, from the Wilson intervals) "
              "must also hold 0.", ""]
+    final = {r.key: r.solution for r in records}
     for p in parities:
         verdict = "; ".join(p.problems) or "agree"
-        lines.append(f"- {p.model}: {p.first} {p.rates[0]:.1%} vs {p.second} {p.rates[1]:.1%}, p = {p.p_value:.3f}: {verdict}")
+        tasks = sorted({r.task for r in records if r.model == p.model})
+        same = sum(1 for t in tasks if final.get((t, p.first, p.model)) == final.get((t, p.second, p.model)))
+        lines.append(f"- {p.model}: {p.first} {p.rates[0]:.1%} vs {p.second} {p.rates[1]:.1%}, p = {p.p_value:.3f}: {verdict}; "
+                     f"the final solution.py was byte for byte the same on {same} of {len(tasks)} cases")
     lines += ["", COMPARISONS, "## Cases the engines judged differently", "", *_disagreements(records, parities)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def plot(path: Path, summaries: Sequence[Summary]) -> None:
     """Bars of pass_rate_2 per engine and model with their Wilson intervals, pass_rate_1 marked on each bar."""
-    figure, axes = plt.subplots(figsize=(7, 4))
+    figure, axes = plt.subplots(figsize=(7, 4.6))
     labels = [f"{s.engine}\n{s.model}" for s in summaries]
     rates = [s.pass_rate_2 for s in summaries]
     errors = [[s.pass_rate_2 - s.pass_rate_2_interval[0] for s in summaries], [s.pass_rate_2_interval[1] - s.pass_rate_2 for s in summaries]]
@@ -92,7 +96,7 @@ def plot(path: Path, summaries: Sequence[Summary]) -> None:
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of HumanEval cases passed")
     axes.set_title(f"Aider on HumanEval ({summaries[0].cases if summaries else 0} cases per engine)")
-    axes.legend(loc="lower right")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)
