@@ -17,10 +17,12 @@ from support.aider.humaneval import Problem, load_problems, sample
 from support.aider.humaneval_bench import CaseSettings, TryRecord
 from support.aider.humaneval_run import (
     CSV_NAME,
+    DEFAULT_PROFILE,
     ENGINES,
     MARKDOWN_NAME,
     PLOT_NAME,
     SUMMARY_NAME,
+    BenchProfile,
     BenchResult,
     load_bench_profile,
     run_bench,
@@ -38,9 +40,13 @@ def _attach_case(problem: Problem, engine: str, records: list[TryRecord], runs: 
                      {**run.attachments(), "hidden check's output": record.test_output})
 
 
+def _profile(context: Context) -> BenchProfile:
+    return load_bench_profile(Path(context.config.userdata.get("aider_bench_profile", str(DEFAULT_PROFILE))))
+
+
 def _run(context: Context, size: int | None, models: list[str], folder: str) -> None:
     """Run (or, when the CSV already holds every case, only re-score) and attach the report files."""
-    profile = load_bench_profile(Path(context.config.userdata.get("aider_bench_profile", "profiles/aider-bench-cpu-2core.yaml")))
+    profile = _profile(context)
     problems = sample(load_problems(), size, profile.seed)
     case = CaseSettings(case_timeout_s=profile.case_timeout_s, test_timeout_s=profile.test_timeout_s)
     result = run_bench(context.settings.results_dir / folder, problems, models, case, profile.parity_alpha, on_case=_attach_case)
@@ -53,8 +59,7 @@ def _run(context: Context, size: int | None, models: list[str], folder: str) -> 
 @when("Aider attempts the profile's sample of HumanEval with the capable model through each engine")
 def step_sample(context: Context) -> None:
     """The seeded sample; the first scenario runs it, the others find every case in the CSV and only re-score."""
-    profile = load_bench_profile(Path(context.config.userdata.get("aider_bench_profile", "profiles/aider-bench-cpu-2core.yaml")))
-    _run(context, profile.sample_size, [context.needs.capable_model], "aider-bench")
+    _run(context, _profile(context).sample_size, [context.needs.capable_model], "aider-bench")
 
 
 @when("Aider attempts all of HumanEval with the capable model and SmolLM2 through each engine")
