@@ -9,7 +9,7 @@ MODELS_STAMP := $(VENV)/.models
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models aider clean monitoring-tools check-monitoring registry-tool docker-tools images
+.PHONY: suite test lint gateway bench venv models aider aider-bench clean monitoring-tools check-monitoring registry-tool docker-tools images
 
 venv: $(STAMP)
 
@@ -91,6 +91,11 @@ gateway: venv
 
 bench: venv
 	$(BIN)/python -m stack.bench.overhead $(ARGS)
+
+## Aider on all 164 HumanEval problems through each engine, the capable model and SmolLM2, into results/full/aider-bench.
+## Progress goes to the terminal; a rerun skips finished cases. ARGS passes options, e.g. ARGS="--size 20".
+aider-bench: venv models aider
+	$(BIN)/python -m support.aider.humaneval_run $(ARGS)
 
 clean:
 	rm -rf allure-results allure-report results

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
 from support.monitoring import needs as monitoring_needs
@@ -53,6 +54,7 @@ class TargetNeeds:
             "full_benchmark": self._full_benchmark,
             "stack_control": self._stack_control,
             "docker": self._docker,
+            "humaneval": humaneval_missing,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None

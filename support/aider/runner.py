@@ -86,6 +86,8 @@ class AiderOptions:
     extra_params: dict[str, object] = field(default_factory=dict)
     """Sent with every request (a model settings file's extra_params): a fixed num_ctx, stop sequences."""
     dry_run: bool = False
+    use_git: bool = True
+    """False passes --no-git: Aider's benchmark runs without a repository, so no commits and no repository map."""
     timeout_s: float = 300.0
 
 
@@ -172,6 +174,8 @@ def aider_command(repo_root: Path, endpoint: Endpoint, options: AiderOptions, se
         command += ["--max-chat-history-tokens", str(options.max_chat_history_tokens)]
     if options.dry_run:
         command.append("--dry-run")
+    if not options.use_git:
+        command.append("--no-git")
     if settings_file is not None:
         command += ["--model-settings-file", str(settings_file)]
     return [*command, *options.files]
