@@ -22,7 +22,7 @@ from support.aider.humaneval_score import Parity, Summary, parity, summarise
 from support.aider.runner import AIDER_VERSION, AiderRun, Endpoint
 from support.bench.progress import Progress
 from support.settings import settings_from_userdata
-from support.stack import LocalProcessStack
+from support.stacks.local import LocalProcessStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ("mistralrs", "llamacpp")

@@ -33,6 +33,9 @@ def find_binary(*names: str) -> str | None:
 class Service(Protocol):
     """A monitoring server the suite starts and stops: a child process here, a container on the docker target."""
 
+    name: str
+    """"Prometheus" or "Alertmanager", as scenarios name it."""
+
     def start(self, timeout_s: float = 30.0) -> None:
         """Launch it and wait until it is ready."""
 
