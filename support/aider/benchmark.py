@@ -8,7 +8,7 @@ no reply Aider rejected as malformed. A model's individual mistakes are data her
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,16 +130,20 @@ def score(results: Sequence[TaskResult]) -> Score:
 CSV_FIELDS = ("task", "kind", "engine", "route", "edit_format", "passed_try", "malformed", "seconds", "prompt_tokens", "completion_tokens", "problems")
 
 
-def append_csv(path: Path, results: Sequence[TaskResult]) -> None:
-    """Add per-task rows to the run's CSV, writing the header when the file is new."""
+def append_rows(path: Path, fields: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
+    """Add rows to a CSV, writing the header when the file is new, so a stopped run keeps what it measured."""
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
     with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer = csv.DictWriter(handle, fieldnames=fields)
         if new:
             writer.writeheader()
-        for result in results:
-            writer.writerow(result.row())
+        writer.writerows(rows)
+
+
+def append_csv(path: Path, results: Sequence[TaskResult]) -> None:
+    """Add per-task rows to the run's CSV."""
+    append_rows(path, CSV_FIELDS, (result.row() for result in results))
 
 
 def read_scores(path: Path) -> list[Score]:

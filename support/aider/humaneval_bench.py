@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from support.aider.benchmark import RETRY_MESSAGE
+from support.aider.benchmark import RETRY_MESSAGE, append_rows
 from support.aider.humaneval import SOLUTION_FILE, CheckOutcome, Problem, run_check
 from support.aider.runner import MALFORMED, AiderOptions, AiderRun, Endpoint, run_aider
 from support.aider.tasks import Task
@@ -75,17 +75,8 @@ def read_records(path: Path) -> list[TryRecord]:
 
 
 def append_records(path: Path, records: Iterable[TryRecord]) -> None:
-    """Add rows, writing the header when the file is new, so a stopped run keeps what it measured."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists()
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
-        if new:
-            writer.writeheader()
-        for record in records:
-            row = asdict(record)
-            row["seconds"] = round(record.seconds, 1)
-            writer.writerow(row)
+    """Add one row per try to the run's CSV."""
+    append_rows(path, CSV_FIELDS, ({**asdict(record), "seconds": round(record.seconds, 1)} for record in records))
 
 
 def finished_cases(records: Sequence[TryRecord], tries: int) -> set[tuple[str, str, str]]:
