@@ -8,7 +8,7 @@ Feature: Sustained load is held, and a burst past the queue is refused at once
   request fails, the gateway's memory grows less than the profile's bound, and the latency percentiles of the
   last fifth of the run stay within the profile's ratio of the first fifth's. Past OLLAMA_MAX_QUEUE, requests
   get Ollama's 503 at once, and the stack serves the next request as soon as the burst ends. The bounds are in
-  profiles/reliability-cpu-2core.yaml; -D soak=long runs the long soak.
+  profiles/reliability/cpu-2core.yaml; -D soak=long runs the long soak.
 
   Rule: The stack holds the profile's load
 

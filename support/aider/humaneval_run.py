@@ -26,7 +26,7 @@ from support.stacks.local import LocalProcessStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ("mistralrs", "llamacpp")
-DEFAULT_PROFILE = Path("profiles/aider-bench-cpu-2core.yaml")
+DEFAULT_PROFILE = Path("profiles/aider-bench/cpu-2core.yaml")
 CSV_NAME, SUMMARY_NAME, MARKDOWN_NAME, PLOT_NAME = "tries.csv", "summary.json", "aider-bench.md", "pass-rate.png"
 
 

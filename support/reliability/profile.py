@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PROFILE = Path("profiles/reliability-cpu-2core.yaml")
+DEFAULT_PROFILE = Path("profiles/reliability/cpu-2core.yaml")
 
 
 class Profile:
