@@ -68,6 +68,23 @@ def reported_version(ollama_url: str) -> str:
         return f"<unreadable: {error}>"
 
 
+class OwnPort:
+    """For a driver whose gateway listens on a free loopback port it chose; /v1 on the same port, as Ollama serves it."""
+
+    host = "127.0.0.1"
+    port: int
+
+    @property
+    def ollama_url(self) -> str:
+        """The gateway's own address."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_url(self) -> str:
+        """The same port, /v1."""
+        return f"{self.ollama_url}/v1"
+
+
 class Stack(ABC):
     """A running Ollama- and OpenAI-compatible stack the scenarios talk to."""
 
@@ -77,14 +94,14 @@ class Stack(ABC):
         """Environment variables (OLLAMA_MAX_QUEUE, ...) for the gateway's next start, on top of the suite's own."""
 
     @property
-    @abstractmethod
     def ollama_url(self) -> str:
-        """Base URL of the native API, without a trailing slash."""
+        """Base URL of the native API, without a trailing slash: the settings' one for a stack reached by URL."""
+        return self.settings.ollama_url
 
     @property
-    @abstractmethod
     def openai_url(self) -> str:
-        """Base URL of the OpenAI API, ending in /v1."""
+        """Base URL of the OpenAI API, ending in /v1: the settings' one for a stack reached by URL."""
+        return self.settings.openai_url
 
     @abstractmethod
     def start(self) -> None:

@@ -55,16 +55,6 @@ class ComposeStack(ContainerStack):
         self._client: docker.DockerClient | None = None
         self._containers: dict[str, Container] = {}
 
-    @property
-    def ollama_url(self) -> str:
-        """-D ollama_url, or the gateway service's address once attached."""
-        return self.settings.ollama_url
-
-    @property
-    def openai_url(self) -> str:
-        """-D openai_url, or the gateway's /v1."""
-        return self.settings.openai_url
-
     def containers(self) -> dict[str, Container]:
         """The project's containers by compose service name."""
         return dict(self._containers)

@@ -18,7 +18,7 @@ from docker.models.containers import Container
 
 from stack.gateway.bundled import BUNDLED
 from support.settings import Settings
-from support.stacks.base import ALERTMANAGER, GATEWAY, PROMETHEUS, StackError, free_port, is_ready
+from support.stacks.base import ALERTMANAGER, GATEWAY, PROMETHEUS, OwnPort, StackError, free_port, is_ready
 from support.stacks.containers import STOP_GRACE_S, ContainerStack, container_logs, wait_running
 from support.stacks.engine import EngineMissing, connect
 from support.stacks.images import ALERTMANAGER_IMAGE, GATEWAY_IMAGE, PROMETHEUS_IMAGE, ensure_images, image_ref
@@ -92,10 +92,8 @@ class ServiceContainer:
         return container_logs(self._container, lines) if self._container is not None else "<not running>"
 
 
-class DockerStack(ContainerStack):
+class DockerStack(OwnPort, ContainerStack):
     """The gateway (and, per monitoring feature, Prometheus and Alertmanager) as containers of the stack's images."""
-
-    host = "127.0.0.1"
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -104,16 +102,6 @@ class DockerStack(ContainerStack):
         self._client: docker.DockerClient | None = None
         self._containers: dict[str, Container] = {}
         self._started_env: dict[str, str] = {}
-
-    @property
-    def ollama_url(self) -> str:
-        """The gateway container listens on a free loopback port of the host's network."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def openai_url(self) -> str:
-        """The same port, /v1, as Ollama serves it."""
-        return f"{self.ollama_url}/v1"
 
     @property
     def client(self) -> docker.DockerClient:

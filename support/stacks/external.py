@@ -8,16 +8,6 @@ from support.stacks.base import Stack, StackError, is_ready
 class ExternalStack(Stack):
     """A stack someone else runs: a compose stack, or a real Ollama as the parity reference."""
 
-    @property
-    def ollama_url(self) -> str:
-        """The URL given in userdata."""
-        return self.settings.ollama_url
-
-    @property
-    def openai_url(self) -> str:
-        """The URL given in userdata, or the native URL plus /v1."""
-        return self.settings.openai_url
-
     def start(self) -> None:
         """Check the stack answers; never starts anything."""
         if not is_ready(self.ollama_url):

@@ -12,16 +12,14 @@ from stack.gateway.resources import usage
 from support.processes import end_process, log_tail, wait_ready
 from support.runners import RunnerProcess, runner_processes
 from support.settings import Settings
-from support.stacks.base import GATEWAY, ServiceUsage, Stack, StackError, free_port, is_ready, package_version
+from support.stacks.base import GATEWAY, OwnPort, ServiceUsage, Stack, StackError, free_port, is_ready, package_version
 
 _POLL_INTERVAL_S = 0.25
 _STOP_GRACE_S = 10.0
 
 
-class LocalProcessStack(Stack):
+class LocalProcessStack(OwnPort, Stack):
     """The embedded gateway from ``stack/``, started on a free loopback port."""
-
-    host = "127.0.0.1"
 
     def __init__(self, settings: Settings, repo_root: Path) -> None:
         super().__init__(settings)
@@ -30,16 +28,6 @@ class LocalProcessStack(Stack):
         self.log_path = settings.results_dir / "stack.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
-
-    @property
-    def ollama_url(self) -> str:
-        """The gateway's own address."""
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def openai_url(self) -> str:
-        """The gateway serves /v1 on the same port, as Ollama does."""
-        return f"{self.ollama_url}/v1"
 
     def command(self) -> list[str]:
         """The gateway's command line, built only from the options that are set."""
