@@ -106,7 +106,7 @@ def registry_fixture(context: Context) -> Iterator[LocalRegistry | None]:
 @fixture(name="fixture.benchmark")
 def benchmark_fixture(context: Context) -> Iterator[BenchSession]:
     """One benchmark session per feature: each plan runs once, and every scenario of the feature checks its summary."""
-    context.benchmark = BenchSession(context.settings, REPO_ROOT)
+    context.benchmark = BenchSession(context.settings, REPO_ROOT, context.stack)
     yield context.benchmark
 
 

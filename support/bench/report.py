@@ -17,7 +17,7 @@ from typing import Any
 from support.bench.measure import RequestRecord
 from support.bench.metrics import Slo, summarise
 from support.bench.run import BenchmarkResult
-from support.bench.targets import ENGINE_NAMES, engine_label, gateway_label
+from support.bench.targets import ENGINE_NAMES, STACK_LABEL, engine_label, gateway_label
 from support.stacks.base import package_version
 
 GROUP_KEYS = ("target", "model", "phase", "load", "prompt_size", "stream", "api")
@@ -61,9 +61,10 @@ def _median_of(records: Sequence[RequestRecord], target: str, model: str, field:
 
 
 def comparisons(records: Sequence[RequestRecord], models: Sequence[str]) -> dict[str, Any]:
-    """The gateway against each raw engine, mistral.rs against llama.cpp, and both against a real Ollama if measured."""
+    """The gateway against each raw engine, mistral.rs against llama.cpp, the stack under test (in containers) against the
+    local gateway over its engine, and both gateways against a real Ollama if measured."""
     targets = {r.target for r in records}
-    out: dict[str, Any] = {"gateway_vs_engine": [], "mistralrs_vs_llamacpp": [], "vs_ollama": []}
+    out: dict[str, Any] = {"gateway_vs_engine": [], "mistralrs_vs_llamacpp": [], "stack_vs_gateway": [], "vs_ollama": []}
     for model in models:
         for engine in ENGINE_NAMES:
             gateway, raw = gateway_label(engine), engine_label(engine)
@@ -77,6 +78,10 @@ def comparisons(records: Sequence[RequestRecord], models: Sequence[str]) -> dict
                                  (engine_label("mistralrs"), engine_label("llamacpp"), "mistralrs_vs_llamacpp")):
             if left in targets and right in targets:
                 out[key].append(_pair(records, model, left, right))
+        for stack in sorted(t for t in targets if t.startswith(STACK_LABEL)):
+            # The same gateway over the same engine, in containers against a local process: what the containers cost.
+            out["stack_vs_gateway"] += [_pair(records, model, stack, gateway_label(engine)) for engine, name in ENGINE_NAMES.items()
+                                        if stack.endswith(f", {name})") and gateway_label(engine) in targets]
         for ollama in sorted(t for t in targets if t.startswith("Ollama")):
             out["vs_ollama"] += [_pair(records, model, label, ollama) for label in (gateway_label("mistralrs"), gateway_label("llamacpp")) if label in targets]
     return out
@@ -145,10 +150,10 @@ def markdown(summary: dict[str, Any]) -> str:
     for c in comp["gateway_vs_engine"]:
         lines.append(f"| gateway + {ENGINE_NAMES[c['engine']]} / raw engine | {c['model']} | {_f(c['decode_ratio'])} "
                      f"({_f(c['gateway_decode_tps'], 1)} / {_f(c['engine_decode_tps'], 1)} tok/s) | {_signed(c['ttft_added_ms'])} ms |")
-    for c in comp["mistralrs_vs_llamacpp"] + comp["vs_ollama"]:
+    for c in comp["mistralrs_vs_llamacpp"] + comp.get("stack_vs_gateway", []) + comp["vs_ollama"]:
         lines.append(f"| {c['left']} / {c['right']} | {c['model']} | {_f(c['decode_ratio'])} ({_f(c['left_decode_tps'], 1)} / "
                      f"{_f(c['right_decode_tps'], 1)} tok/s) | ratio {_f(c['ttft_ratio'], 2)} ({_f(c['left_ttft_s'])} / {_f(c['right_ttft_s'])} s) |")
-    lines += ["", "## Memory and CPU of the servers (sampled from /proc during the run)", "", "| target | peak RSS MiB | CPU s | mean cores |", "|---|---|---|---|"]
+    lines += ["", "## Memory and CPU of the servers (sampled during the run: /proc for processes, docker stats for containers)", "", "| target | peak RSS MiB | CPU s | mean cores |", "|---|---|---|---|"]
     for name, figures in summary["resources"].items():
         lines.append(f"| {name} | {_f(figures.get('peak_rss_bytes', math.nan) / 2**20, 0)} | {_f(figures.get('cpu_seconds'), 1)} | {_f(figures.get('mean_cores'), 2)} |")
     cal, gen = summary["calibration"], run["generator"]

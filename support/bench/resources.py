@@ -1,7 +1,7 @@
 """Memory and CPU of the servers under test, sampled during the run.
 
-A sampler reads one target's usage now; `/proc` serves local processes (a gateway with its runner children, or a
-runner alone). A sampler for containers (docker stats) only has to give the same `read()`.
+A sampler reads one target's usage now: `/proc` serves local processes (a gateway with its runner children, or a
+runner alone); a stack driver's service usage serves containers (docker stats: the cgroup, runners included).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Protocol
 
 from stack.gateway.resources import usage
 from support.runners import child_pids
+from support.stacks.base import Stack
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,22 @@ class Combined:
         """The sum of what each reads."""
         readings = [u for u in (s.read() for s in self.samplers) if u is not None]
         return Usage(sum(u.rss_bytes for u in readings), sum(u.cpu_seconds for u in readings)) if readings else None
+
+
+class ServiceSampler:
+    """A service of a stack driver, read as the driver measures it (docker stats for a container)."""
+
+    def __init__(self, stack: Stack, service: str) -> None:
+        self.stack = stack
+        self.service = service
+
+    def read(self) -> Usage | None:
+        """The service's usage now; None while it cannot be read (stopped, or its engine unreachable)."""
+        try:
+            measured = self.stack.service_usage(self.service)
+        except Exception:  # noqa: BLE001 - a sample that cannot be taken is a missing sample, never a failed run
+            return None
+        return Usage(measured.memory_bytes, measured.cpu_seconds)
 
 
 @dataclass

@@ -23,9 +23,10 @@ from stack.gateway.options import DEFAULT_NUM_CTX, merged, sampling_for
 from stack.gateway.store import ModelRecord, ModelStore
 from stack.gateway.templates import render_chat
 from support.bench.measure import Batch, RequestRecord, RequestSpec, measure_http, record_of
-from support.bench.resources import Combined, ProcessTree, ResourceSampler
+from support.bench.resources import Combined, ProcessTree, ResourceSampler, ServiceSampler
 from support.bench.streams import Answer
 from support.settings import Settings
+from support.stacks.base import Stack
 from support.stacks.local import LocalProcessStack
 
 ENGINE_NAMES = {"mistralrs": "mistral.rs", "llamacpp": "llama.cpp (Ollama's engine)"}
@@ -39,6 +40,15 @@ def gateway_label(engine: str) -> str:
 def engine_label(engine: str) -> str:
     """How reports name a raw engine."""
     return f"{ENGINE_NAMES[engine]}, raw"
+
+
+STACK_LABEL = "the stack under test"
+"""How reports name the stack the suite runs against when it is not a local gateway (containers, a compose stack)."""
+
+
+def stack_label(target: str, engine: str) -> str:
+    """The stack under test, with where it runs and its engine."""
+    return f"{STACK_LABEL} ({target}, {ENGINE_NAMES.get(engine, engine)})"
 
 
 class Target(ABC):
@@ -124,6 +134,23 @@ class GatewayTarget(HttpTarget):
     def describe(self) -> dict[str, str]:
         """Add the command and the log."""
         return {**super().describe(), "command": " ".join(self.stack.command()), "log": str(self.stack.log_path)}
+
+
+class StackTarget(HttpTarget):
+    """The stack the suite runs against (its containers or a user's compose stack), measured like the local gateways,
+    its memory and CPU from the driver (docker stats: the gateway's container, runners included)."""
+
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(stack_label(stack.settings.target, stack.settings.engine), stack.ollama_url, "stack", stack.settings.engine)
+        self.stack = stack
+
+    def sampler(self) -> ResourceSampler | None:
+        """The gateway service as the driver measures it."""
+        return ServiceSampler(self.stack, "gateway") if "gateway" in self.stack.services() else None
+
+    def describe(self) -> dict[str, str]:
+        """Add where the stack runs."""
+        return {**super().describe(), "target": self.stack.settings.target}
 
 
 class EngineTarget(Target):

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from docker.errors import NotFound
+from docker.errors import InvalidVersion, NotFound
 from docker.models.containers import Container
 
 from support.runners import RunnerProcess, runner_processes
@@ -84,8 +84,12 @@ class ContainerStack(Stack):
         self._container(name, "resume").unpause()
 
     def service_usage(self, name: str) -> ServiceUsage:
-        """One sample of docker stats."""
-        return usage_from_stats(self._container(name, "measure").stats(stream=False))
+        """One sample of docker stats, read at once where the engine allows (API 1.41) rather than over two cycles."""
+        container = self._container(name, "measure")
+        try:
+            return usage_from_stats(container.stats(stream=False, one_shot=True))
+        except InvalidVersion:
+            return usage_from_stats(container.stats(stream=False))
 
     def service_logs(self, name: str, lines: int = 200) -> str:
         """docker logs --tail."""

@@ -14,8 +14,10 @@ from support.bench.measure import RequestRecord
 from support.bench.plan import QUICK
 from support.bench.plots import draw_all
 from support.bench.profile import Profile, load_profile
+from support.bench.resources import ServiceSampler, Usage
 from support.bench.run import BenchmarkResult
-from support.bench.targets import engine_label, gateway_label
+from support.bench.targets import engine_label, gateway_label, stack_label
+from support.stacks.base import ServiceUnsupported, ServiceUsage
 
 
 def record(target: str, start: float, ttft: float, tps: float, phase: str = "synchronous", load: str = "sync", ok: bool = True,
@@ -93,3 +95,28 @@ def test_the_checks_pass_a_good_run_and_reject_a_run_that_gets_a_detail_wrong(tm
 def test_every_profile_names_every_bound() -> None:
     for path in Path(report.__file__).resolve().parents[2].joinpath("profiles").glob("*.yaml"):
         assert load_profile(str(path)).name == path.stem
+
+
+def test_the_stack_under_test_in_containers_is_compared_with_the_local_gateway_over_its_engine() -> None:
+    records = [record(gateway_label("mistralrs"), i, 0.9, 38.0) for i in range(3)]
+    records += [record(stack_label("docker", "mistralrs"), i, 1.0, 34.2) for i in range(3)]
+    pairs = report.comparisons(records, ["smollm2:135m"])["stack_vs_gateway"]
+    assert [(p["left"], p["right"]) for p in pairs] == [(stack_label("docker", "mistralrs"), gateway_label("mistralrs"))]
+    assert pairs[0]["decode_ratio"] == pytest.approx(0.9, rel=0.01)
+
+
+class FakeStack:
+    """Only what a service sampler asks of a stack driver: a service's usage, or the driver's failure."""
+
+    def __init__(self, usage: ServiceUsage | None) -> None:
+        self.usage = usage
+
+    def service_usage(self, name: str) -> ServiceUsage:
+        if self.usage is None:
+            raise ServiceUnsupported(f"cannot measure {name}")
+        return self.usage
+
+
+def test_a_service_sampler_reads_the_driver_and_misses_a_sample_it_cannot_take() -> None:
+    assert ServiceSampler(FakeStack(ServiceUsage(512 * 2**20, 3.5)), "gateway").read() == Usage(512 * 2**20, 3.5)  # type: ignore[arg-type]
+    assert ServiceSampler(FakeStack(None), "gateway").read() is None  # type: ignore[arg-type]
