@@ -51,6 +51,7 @@ class TargetNeeds:
             "alertmanager": lambda: monitoring_needs.alertmanager(settings),
             "grafana": lambda: monitoring_needs.grafana(settings),
             "local_stack": self._local_stack,
+            "own_gateway": self._own_gateway,
             "full_benchmark": self._full_benchmark,
             "stack_control": self._stack_control,
             "docker": self._docker,
@@ -102,12 +103,21 @@ class TargetNeeds:
         return None
 
     def _local_stack(self) -> str | None:
-        if self._settings.target == "local":
+        target = self._settings.target
+        if target == "local":
             return None
+        where = ("runs the stack in containers" if target in ("docker", "compose") else "is only reached by URL")
         return (
-            f"needs a stack the suite started itself: the scenario stops, kills or inspects its processes, starts gateways "
-            f"on stores of its own, or follows alerts through its own receiver; target={self._settings.target} is only reached by URL"
+            f"needs the stack as local processes the suite started itself: the scenario stops, kills or inspects its processes, starts "
+            f"gateways on stores of its own, or follows alerts through its own receiver; target={target} {where}"
         )
+
+    def _own_gateway(self) -> str | None:
+        target = self._settings.target
+        if target in ("local", "docker"):
+            return None
+        return (f"needs a gateway the suite started itself, whose process this machine sees and no other client uses; "
+                f"target={target} is someone else's stack")
 
     def _full_benchmark(self) -> str | None:
         if self._settings.benchmark == "full":

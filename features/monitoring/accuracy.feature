@@ -41,7 +41,7 @@ Feature: Metrics count exactly what clients saw
 
   Rule: Prometheus stores what the gateway serves
 
-    @needs.prometheus @needs.local_stack
+    @needs.prometheus @needs.own_gateway
     Scenario: every gateway and engine sample Prometheus stored equals the one /metrics served
       Given the gateway has answered a chat request
       When Prometheus scrapes the gateway once more

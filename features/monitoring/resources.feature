@@ -6,7 +6,7 @@ Feature: Resource metrics match the operating system
 
   Rule: memory and CPU are measured, not estimated
 
-    @needs.prometheus @needs.local_stack
+    @needs.prometheus @needs.own_gateway
     Scenario: resident memory agrees with the operating system within 10%
       When Prometheus scrapes the gateway
       Then the gateway's resident memory metric is within 10% of the RSS the operating system reports

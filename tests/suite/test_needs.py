@@ -60,9 +60,19 @@ def test_missing_embeddings_and_tools_are_explained_from_the_target() -> None:
 
 def test_scenarios_that_handle_the_stacks_processes_need_a_stack_the_suite_started() -> None:
     reason = target_needs("http://127.0.0.1:9").missing("local_stack") or ""
-    assert "needs a stack the suite started itself" in reason and "target=external" in reason
+    assert "needs the stack as local processes the suite started itself" in reason and "target=external" in reason
     local = settings_from_userdata({"target": "local"}, Path("/repo"))
     assert TargetNeeds(local, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("local_stack") is None
+    docker = settings_from_userdata({"target": "docker"}, Path("/repo"))
+    assert "target=docker runs the stack in containers" in (TargetNeeds(docker, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("local_stack") or "")
+
+
+def test_scenarios_that_read_the_gateways_process_need_a_gateway_the_suite_started_as_a_process_or_a_container() -> None:
+    for target, met in (("local", True), ("docker", True), ("compose", False)):
+        settings = settings_from_userdata({"target": target, "compose_project": "p"}, Path("/repo"))
+        reason = TargetNeeds(settings, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("own_gateway")
+        assert (reason is None) == met, reason
+    assert "target=external is someone else's stack" in (target_needs("http://127.0.0.1:9").missing("own_gateway") or "")
 
 
 def test_every_need_a_feature_names_is_known() -> None:
