@@ -40,14 +40,21 @@ def step_has_variable(context: Context, name: str) -> None:
 
 @given("the stack has streamed chat answers and refused a bad request since monitoring started")
 def step_dashboard_traffic(context: Context) -> None:
-    """Once per feature: two streamed chat answers, one bad request, then a scrape that saw them."""
+    """Once per feature: two rounds of a streamed chat answer and a bad request, a scrape after each, and a step more."""
     monitoring = current(context)
     if "traffic_at" in monitoring.facts:
         return
     started = time.time()
-    for kind, stream in (("chat", True), ("bad chat", False), ("chat", True)):
-        traffic.send(kind, context.settings.model, context.ollama, context.openai, stream=stream)
-    settle(monitoring)
+    # The first round may create the gateway's series for the model, and a series that Prometheus first sees at 1 shows
+    # no rate: once a scrape has seen them, the second round is the increase the panels' rate() shows.
+    scraped = 0.0
+    for _ in range(2):
+        for kind, stream in (("chat", True), ("bad chat", False)):
+            traffic.send(kind, context.settings.model, context.ollama, context.openai, stream=stream)
+        scraped = settle(monitoring)
+    # A range query evaluates at start + k * step: queried at once, its last point may fall just before the scrape that
+    # saw the traffic, and every rate in it would be zero. One step later, a point lies at or after that scrape.
+    time.sleep(max(0.0, scraped + monitoring.scrape_interval_s - time.time()))
     monitoring.facts["traffic_at"] = str(started)
 
 
