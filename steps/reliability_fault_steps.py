@@ -10,8 +10,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from dataclasses import replace
 
@@ -159,13 +157,13 @@ def step_note_models(context: Context) -> None:
 
 @when("the gateway is killed with SIGKILL and started again")
 def step_kill_gateway(context: Context) -> None:
-    """SIGKILL the stack's gateway mid-generation, then start it again on the same port and store."""
+    """SIGKILL the stack's gateway mid-generation (its process, or its container), then start it again on the same port
+    and store."""
     pid = context.stack.gateway_pid
     with allure.step(f"SIGKILL gateway {pid}, then start it again"):
-        os.kill(pid, signal.SIGKILL)
-        context.stack.stop()
+        context.stack.kill_service("gateway")
         started = time.monotonic()
-        context.stack.start()
+        context.stack.start_service("gateway")
         context.restart_s = time.monotonic() - started
 
 

@@ -52,6 +52,7 @@ class TargetNeeds:
             "grafana": lambda: monitoring_needs.grafana(settings),
             "local_stack": self._local_stack,
             "own_gateway": self._own_gateway,
+            "local_engines": self._local_engines,
             "full_benchmark": self._full_benchmark,
             "stack_control": self._stack_control,
             "docker": self._docker,
@@ -118,6 +119,13 @@ class TargetNeeds:
             return None
         return (f"needs a gateway the suite started itself, whose process this machine sees and no other client uses; "
                 f"target={target} is someone else's stack")
+
+    def _local_engines(self) -> str | None:
+        target = self._settings.target
+        if target in ("local", "docker", "compose"):
+            return None
+        return (f"starts gateways and raw engines of its own on this machine and measures them beside the stack under test, "
+                f"so the stack must run here too (target=local, docker or compose); target={target} is elsewhere")
 
     def _full_benchmark(self) -> str | None:
         if self._settings.benchmark == "full":

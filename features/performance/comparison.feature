@@ -1,4 +1,4 @@
-@performance @benchmark @needs.local_stack @fixture.benchmark
+@performance @benchmark @needs.local_engines @fixture.benchmark
 Feature: The Mistral.rs stack measured against llama.cpp, Ollama's engine, on this machine
   As an operator deciding whether a Mistral.rs stack can replace Ollama on my hardware
   I want latency, throughput, streaming timing and memory measured side by side in one run

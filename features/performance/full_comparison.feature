@@ -1,4 +1,4 @@
-@performance @benchmark @slow @needs.local_stack @needs.full_benchmark @needs.capable_model @fixture.benchmark
+@performance @benchmark @slow @needs.local_engines @needs.full_benchmark @needs.capable_model @fixture.benchmark
 Feature: The full comparison: both models, prompt sizes, load shapes, and a real Ollama when given one
   As an operator sizing a machine for a local LLM stack
   I want both bundled chat models measured at every prompt size, under a concurrency sweep and Poisson arrivals

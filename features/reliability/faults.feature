@@ -25,7 +25,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
 
   Rule: Clients that hang up leave nothing behind
 
-    @needs.local_stack @critical
+    @needs.own_gateway @critical
     Scenario: Clients hang up mid-stream, as many as the profile's short count
       When the "short" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up
@@ -33,7 +33,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
       And the gateway's memory grew less than the profile's bound for hung-up clients
       And the same gateway process gives the same answer to the reference prompt
 
-    @slow @long @needs.local_stack
+    @slow @long @needs.own_gateway
     Scenario: A hundred clients hang up mid-stream
       When the "long" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up
@@ -43,7 +43,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
 
   Rule: A gateway killed outright restarts with its store whole
 
-    @needs.local_stack
+    @needs.stack_control
     Scenario: The gateway is killed with SIGKILL during a generation
       Given the installed models are noted
       And a long streamed generation is under way
@@ -54,7 +54,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
 
   Rule: Monitoring restarted during a run loses no alert that was firing
 
-    @slow @monitoring @fixture.monitoring @needs.prometheus @needs.alertmanager @needs.local_stack
+    @slow @monitoring @fixture.monitoring @needs.prometheus @needs.alertmanager @needs.stack_control
     Scenario Outline: <server> restarted while GatewayDown is firing
       Given the gateway has been stopped
       Then the "GatewayDown" alert goes pending, then firing, within its bounds

@@ -60,7 +60,7 @@ Feature: Any request, however malformed, gets an answer a client can act on
       Then the other client is answered within the profile's bound
       And the slow client is answered once its headers are complete
 
-    @needs.local_stack
+    @needs.own_gateway
     Scenario: A flood of connections that never send a request
       Given the profile's number of connections are open and silent
       When another client asks for the version

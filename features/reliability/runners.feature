@@ -41,7 +41,7 @@ Feature: A crashed engine costs only the requests it was serving
 
   Rule: A runner that dies fails only its own requests, and the next request loads the model again
 
-    @needs.local_stack
+    @needs.own_gateway
     Scenario: A runner killed during a streamed generation
       Given a long streamed generation is under way
       When the model's runner is killed
@@ -49,14 +49,14 @@ Feature: A crashed engine costs only the requests it was serving
       And the model under test is no longer listed as running
       And the same gateway process gives the same answer to the reference prompt
 
-    @needs.local_stack
+    @needs.own_gateway
     Scenario: A runner killed during an embedding batch
       Given a large embedding batch is under way
       When the model's runner is killed
       Then the embedding request fails with 400 "an error was encountered while running the model: unexpected EOF"
       And the same gateway process gives the same answer to the reference prompt
 
-    @needs.local_stack
+    @needs.own_gateway
     Scenario: A runner killed while idle leaves the running models at once
       When the model's runner is killed
       Then the model under test is no longer listed as running

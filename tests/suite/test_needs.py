@@ -75,6 +75,13 @@ def test_scenarios_that_read_the_gateways_process_need_a_gateway_the_suite_start
     assert "target=external is someone else's stack" in (target_needs("http://127.0.0.1:9").missing("own_gateway") or "")
 
 
+def test_the_benchmark_runs_where_the_stack_runs_on_this_machine() -> None:
+    for target in ("local", "docker", "compose"):
+        settings = settings_from_userdata({"target": target, "compose_project": "p"}, Path("/repo"))
+        assert TargetNeeds(settings, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("local_engines") is None
+    assert "target=external is elsewhere" in (target_needs("http://127.0.0.1:9").missing("local_engines") or "")
+
+
 def test_every_need_a_feature_names_is_known() -> None:
     """An unknown @needs.* fails its scenarios in before_scenario; catch it here, before any stack starts."""
     root = Path(__file__).resolve().parents[2] / "features"
