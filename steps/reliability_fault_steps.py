@@ -31,7 +31,7 @@ from support.reliability.profile import profile_from_userdata
 from support.reliability.prompts import LONG_PROMPT, REFERENCE_PROMPT
 from support.reliability.streams import abandon_streams, gateway_metric, held_after
 from support.report import reliability as figures
-from support.report.allure import attach_exchange
+from support.report.allure import attach_exchange, attach_json
 
 IDLE_CPU_S = 0.3
 """CPU a runner may spend in a second and still count as idle (its own housekeeping)."""
@@ -232,5 +232,14 @@ def step_alert_back(context: Context, alertname: str) -> None:
 @then('the webhook received no resolved notification for "{alertname}" while the gateway was down')
 def step_no_false_resolve(context: Context, alertname: str) -> None:
     """A restart must not make the alert look resolved to whoever is on call."""
-    resolved = notification(current(context), alertname, "resolved", context.condition_started_at, 0.0)
-    assert_that(resolved, equal_to(None), f"{alertname} was reported resolved while the gateway was still down")
+    monitoring = current(context)
+    resolved = notification(monitoring, alertname, "resolved", context.condition_started_at, 0.0)
+    if resolved is not None and monitoring.webhook is not None:
+        # Every notification of the scenario, with its arrival against the restart, says which side sent what and when.
+        restarted = context.monitoring_restarted_at
+        attach_json("webhook notifications since the gateway stopped", [
+            {"arrived s after the restart": round(n.received_at - restarted, 2), "body": n.body}
+            for n in monitoring.webhook.notifications if n.received_at >= context.condition_started_at])
+    assert_that(resolved, equal_to(None), f"{alertname} was reported resolved while the gateway was still down, "
+                f"{(resolved.received_at - context.monitoring_restarted_at) if resolved else 0:.1f} s after the restart of "
+                f"{context.restarted_server}: {resolved.body.get('alerts') if resolved else ''}")
