@@ -79,6 +79,18 @@ def append_records(path: Path, records: Iterable[TryRecord]) -> None:
     append_rows(path, CSV_FIELDS, ({**asdict(record), "seconds": round(record.seconds, 1)} for record in records))
 
 
+def forget_timed_out_cases(path: Path) -> list[tuple[str, str, str]]:
+    """Drop from the run's CSV every try of each case that a try ran out of the case time in, so a rerun does the case
+    again (for a run that other work on the machine slowed down); the cases dropped."""
+    records = read_records(path)
+    dropped = sorted({r.key for r in records if r.case_timed_out})
+    if dropped:
+        kept = [r for r in records if r.key not in dropped]
+        path.unlink()
+        append_records(path, kept)
+    return dropped
+
+
 def finished_cases(records: Sequence[TryRecord], tries: int) -> set[tuple[str, str, str]]:
     """Cases whose last try is recorded: passed, or failed on the final try."""
     return {r.key for r in records if r.passed or r.attempt >= tries}

@@ -1,7 +1,8 @@
 """A HumanEval run: a gateway per engine, every case on each engine in turn, then the report files.
 
-Usage (make aider-bench): python -m support.aider.humaneval_run [--out DIR] [--size N] [--models a,b]
-A rerun with the same --out skips the cases already in its CSV, so an interrupted run resumes.
+Usage (make aider-bench): python -m support.aider.humaneval_run [--out DIR] [--size N] [--models a,b] [--redo-timeouts]
+A rerun with the same --out skips the cases already in its CSV, so an interrupted run resumes; --redo-timeouts does
+again the cases a try of which ran out of the case time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from typing import Any
 import yaml
 
 from support.aider.humaneval import Problem, load_problems, sample
-from support.aider.humaneval_bench import CaseSettings, TryRecord, append_records, attempt_case, finished_cases, read_records
+from support.aider.humaneval_bench import (
+    CaseSettings,
+    TryRecord,
+    append_records,
+    attempt_case,
+    finished_cases,
+    forget_timed_out_cases,
+    read_records,
+)
 from support.aider.humaneval_report import plot, write_markdown, write_summary
 from support.aider.humaneval_score import Parity, Summary, parity, summarise
 from support.aider.runner import AIDER_VERSION, AiderRun, Endpoint
@@ -124,7 +133,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--size", type=int, default=None, help="a seeded sample of this many problems; all 164 by default")
     parser.add_argument("--models", default="qwen2.5-coder:1.5b,smollm2:135m")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE)
+    parser.add_argument("--redo-timeouts", action="store_true",
+                        help="do again the cases a try of which ran out of the case time (after a run that other work slowed down)")
     args = parser.parse_args(argv)
+    if args.redo_timeouts:
+        for task, engine, model in forget_timed_out_cases(args.out / CSV_NAME):
+            print(f"redoing {task} on {engine} with {model}: a try ran out of the case time")
     profile = load_bench_profile(args.profile)
     problems = sample(load_problems(), args.size, profile.seed)
     case = CaseSettings(case_timeout_s=profile.case_timeout_s, test_timeout_s=profile.test_timeout_s)

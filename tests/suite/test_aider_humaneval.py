@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from support.aider.humaneval import Problem, load_problems, run_check, sample
-from support.aider.humaneval_bench import TryRecord, append_records, finished_cases, read_records
+from support.aider.humaneval_bench import TryRecord, append_records, finished_cases, forget_timed_out_cases, read_records
 from support.aider.humaneval_report import plot, write_markdown, write_summary
 from support.aider.humaneval_run import BenchProfile, load_bench_profile
 from support.aider.humaneval_score import mcnemar_exact, parity, summarise, wilson
@@ -167,6 +167,16 @@ def test_the_csv_round_trips_and_a_rerun_skips_finished_cases(tmp_path: Path) ->
     append_records(path, written[2:])
     assert read_records(path) == written
     assert finished_cases(read_records(path), tries=2) == {("a", "mistralrs", "qwen2.5-coder:1.5b")}
+
+
+def test_a_case_cut_by_the_case_time_can_be_done_again_and_the_others_stay(tmp_path: Path) -> None:
+    path = tmp_path / "tries.csv"
+    cut = [record("a", "mistralrs", False, case_timed_out=True, seconds=300.1), record("a", "mistralrs", True, 2)]
+    kept = [record("a", "llamacpp", True), record("b", "mistralrs", False), record("b", "mistralrs", False, 2)]
+    append_records(path, cut + kept)
+    assert forget_timed_out_cases(path) == [("a", "mistralrs", "qwen2.5-coder:1.5b")]
+    assert read_records(path) == kept
+    assert forget_timed_out_cases(path) == [] and read_records(path) == kept
 
 
 def test_the_report_files(tmp_path: Path) -> None:
