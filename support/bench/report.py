@@ -150,7 +150,7 @@ def markdown(summary: dict[str, Any]) -> str:
     for c in comp["gateway_vs_engine"]:
         lines.append(f"| gateway + {ENGINE_NAMES[c['engine']]} / raw engine | {c['model']} | {_f(c['decode_ratio'])} "
                      f"({_f(c['gateway_decode_tps'], 1)} / {_f(c['engine_decode_tps'], 1)} tok/s) | {_signed(c['ttft_added_ms'])} ms |")
-    for c in comp["mistralrs_vs_llamacpp"] + comp.get("stack_vs_gateway", []) + comp["vs_ollama"]:
+    for c in comp["mistralrs_vs_llamacpp"] + comp["stack_vs_gateway"] + comp["vs_ollama"]:
         lines.append(f"| {c['left']} / {c['right']} | {c['model']} | {_f(c['decode_ratio'])} ({_f(c['left_decode_tps'], 1)} / "
                      f"{_f(c['right_decode_tps'], 1)} tok/s) | ratio {_f(c['ttft_ratio'], 2)} ({_f(c['left_ttft_s'])} / {_f(c['right_ttft_s'])} s) |")
     lines += ["", "## Memory and CPU of the servers (sampled during the run: /proc for processes, docker stats for containers)", "", "| target | peak RSS MiB | CPU s | mean cores |", "|---|---|---|---|"]
