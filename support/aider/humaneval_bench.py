@@ -85,9 +85,11 @@ def forget_timed_out_cases(path: Path) -> list[tuple[str, str, str]]:
     records = read_records(path)
     dropped = sorted({r.key for r in records if r.case_timed_out})
     if dropped:
-        kept = [r for r in records if r.key not in dropped]
-        path.unlink()
-        append_records(path, kept)
+        # Written beside it, then put in its place, so an interruption never leaves the finished cases half written.
+        fresh = path.with_name(path.name + ".new")
+        fresh.unlink(missing_ok=True)
+        append_records(fresh, [r for r in records if r.key not in dropped])
+        fresh.replace(path)
     return dropped
 
 
