@@ -6,9 +6,11 @@ runner alone); a stack driver's service usage serves containers (docker stats: t
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from stack.gateway.resources import usage
@@ -70,6 +72,30 @@ class ServiceSampler:
         except Exception:  # noqa: BLE001 - a sample that cannot be taken is a missing sample, never a failed run
             return None
         return Usage(measured.memory_bytes, measured.cpu_seconds)
+
+
+def machine_busy_seconds(stat: Path = Path("/proc/stat")) -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (every state but idle and iowait); None off Linux."""
+    try:
+        fields = stat.read_text(encoding="ascii").splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    if not fields or fields[0] != "cpu":
+        return None
+    # user nice system idle iowait irq softirq steal; guest time is already inside user and nice.
+    ticks = [int(x) for x in fields[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def contention(busy_seconds: float, own_seconds: float, wall_seconds: float, cores: int) -> dict[str, float]:
+    """How much of the machine went to work that was neither the servers under test nor the load generator.
+
+    The load average cannot tell: during a benchmark it is mostly the benchmark's own engines.
+    """
+    other = max(busy_seconds - own_seconds, 0.0)
+    mean = other / wall_seconds if wall_seconds > 0 else 0.0
+    return {"busy_cores": busy_seconds / wall_seconds if wall_seconds > 0 else 0.0, "own_cores": own_seconds / wall_seconds if wall_seconds > 0 else 0.0,
+            "other_cores": mean, "other_share": mean / cores if cores else 0.0, "wall_seconds": wall_seconds}
 
 
 @dataclass

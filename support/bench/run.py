@@ -15,7 +15,7 @@ from support.bench.measure import Batch, RequestRecord, RequestSpec, shift
 from support.bench.metrics import summarise
 from support.bench.plan import PROMPT_TOKENS, Plan, fitted_prompt
 from support.bench.progress import Progress
-from support.bench.resources import ResourceMonitor, ResourceSampler
+from support.bench.resources import ResourceMonitor, ResourceSampler, contention, machine_busy_seconds
 from support.bench.targets import EngineTarget, Target
 
 WORDS_PER_TOKEN = 0.75
@@ -52,6 +52,8 @@ class BenchmarkResult:
     started_at: str = ""
     skipped: list[str] = field(default_factory=list)
     """Batches left out because the plan's time budget was spent."""
+    other_work: dict[str, float] = field(default_factory=dict)
+    """The machine's CPU that went to neither the targets nor the generator while the resources were sampled."""
 
 
 def units_of(plan: Plan, iteration: int) -> list[Unit]:
@@ -133,6 +135,7 @@ async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -
                 progress.batch(_line(records, f"warm-up {target.label} {model}"))
         samplers: dict[str, ResourceSampler] = {t.label: s for t in targets if (s := t.sampler()) is not None}
         monitor = ResourceMonitor(samplers)
+        window = (machine_busy_seconds(), time.process_time(), time.perf_counter())
         monitor.start()
         prompts = {model: {size: fitted_prompt(tokens, _counter(targets, model)) for size, tokens in PROMPT_TOKENS.items()}
                    for model in plan.models}
@@ -155,6 +158,10 @@ async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -
     finally:
         if monitor is not None:
             result.resources = monitor.stop()
+            busy, own_cpu, now = machine_busy_seconds(), time.process_time(), time.perf_counter()
+            if busy is not None and window[0] is not None:
+                own = (own_cpu - window[1]) + sum(r.get("cpu_seconds", 0.0) for r in result.resources.values())
+                result.other_work = contention(busy - window[0], own, now - window[2], os.cpu_count() or 1)
         result.targets = [t.describe() for t in targets]
         await asyncio.gather(*(target.stop() for target in targets), return_exceptions=True)
     if result.skipped:

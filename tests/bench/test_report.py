@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from support.bench.measure import RequestRecord
 from support.bench.plan import QUICK
 from support.bench.plots import draw_all
 from support.bench.profile import Profile, load_profile
-from support.bench.resources import ServiceSampler, Usage
+from support.bench.resources import ServiceSampler, Usage, contention, machine_busy_seconds
 from support.bench.run import BenchmarkResult
 from support.bench.targets import engine_label, gateway_label, stack_label
 from support.stacks.base import ServiceUnsupported, ServiceUsage
@@ -43,7 +44,8 @@ def result(gateway_tps: float = 95.0, failed_at_8: bool = False) -> BenchmarkRes
     warm.warmup = True
     resources = {gateway_label("llamacpp"): {"peak_rss_bytes": 600 * 2**20, "last_rss_bytes": 1, "cpu_seconds": 3.0, "mean_cores": 1.0, "samples": 9}}
     return BenchmarkResult(QUICK, [warm, *records], [{"label": gateway_label("llamacpp")}], resources, {"smollm2:135m": {"short": 20}},
-                           {"cpu_seconds": 1.0, "wall_seconds": 20.0, "mean_cores": 0.05}, {"start": [3.0, 2.0, 1.0], "end": [4.0, 2.0, 1.0]}, "now")
+                           {"cpu_seconds": 1.0, "wall_seconds": 20.0, "mean_cores": 0.05}, {"start": [3.0, 2.0, 1.0], "end": [4.0, 2.0, 1.0]}, "now",
+                           other_work=contention(busy_seconds=30.0, own_seconds=18.0, wall_seconds=20.0, cores=2))
 
 
 CALIBRATION = {"failed": 0, "cpu_per_chunk_us": 50.0, "cpu_bound_chunks_per_second": 20000.0, "chunks_per_second": 9000.0, "concurrency": 8,
@@ -67,7 +69,24 @@ def test_the_report_writes_a_row_per_request_a_summary_and_the_comparison(tmp_pa
     assert all(g["ttft_s"]["max"] < 3.0 for g in summary["groups"])
     text = (tmp_path / "performance.md").read_text()
     assert "llama.cpp (Ollama's engine)" in text and "| gateway + mistral.rs / gateway + llama.cpp (Ollama's engine) |" in text
-    assert "taken under contention" in text
+    assert "0.60 other work — other work shared the CPU: figures were taken under contention" in text
+
+
+def test_a_busy_machine_is_not_called_contended_when_the_benchmark_itself_keeps_it_busy(tmp_path: Path) -> None:
+    busy = result()
+    busy.other_work = contention(busy_seconds=39.0, own_seconds=38.0, wall_seconds=20.0, cores=2)
+    report.write(busy, tmp_path, CALIBRATION)
+    text = (tmp_path / "performance.md").read_text()
+    assert "1.95 of 2 cores busy on average, 1.90 of them the targets and the generator, 0.05 other work" in text
+    assert "contention" not in text
+
+
+def test_the_machine_busy_time_leaves_out_idle_and_iowait(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal guest guest_nice
+    stat.write_text("cpu  100 20 30 5000 400 5 6 7 50 0\ncpu0 1 2 3 4 5 6 7 8 9 0\n", encoding="ascii")
+    assert machine_busy_seconds(stat) == pytest.approx(168 / os.sysconf("SC_CLK_TCK"))
+    assert machine_busy_seconds(tmp_path / "absent") is None
 
 
 def test_the_plots_are_written_as_png_files(tmp_path: Path) -> None:
