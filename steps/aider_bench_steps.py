@@ -13,7 +13,7 @@ from behave import then, when
 from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, greater_than_or_equal_to
 
-from support.aider.humaneval import Problem, load_problems, sample
+from support.aider.humaneval import Problem
 from support.aider.humaneval_bench import CaseSettings, TryRecord
 from support.aider.humaneval_run import (
     CSV_NAME,
@@ -25,6 +25,7 @@ from support.aider.humaneval_run import (
     BenchProfile,
     BenchResult,
     load_bench_profile,
+    problems_per_model,
     run_bench,
 )
 from support.aider.runner import AiderRun
@@ -47,9 +48,9 @@ def _profile(context: Context) -> BenchProfile:
 def _run(context: Context, size: int | None, models: list[str], folder: str) -> None:
     """Run (or, when the CSV already holds every case, only re-score) and attach the report files."""
     profile = _profile(context)
-    problems = sample(load_problems(), size, profile.seed)
     case = CaseSettings(case_timeout_s=profile.case_timeout_s, test_timeout_s=profile.test_timeout_s)
-    result = run_bench(context.settings.results_dir / folder, problems, models, case, profile.parity_alpha, on_case=_attach_case)
+    result = run_bench(context.settings.results_dir / folder, problems_per_model(models, size, profile), case, profile.parity_alpha,
+                       on_case=_attach_case)
     for name in (MARKDOWN_NAME, PLOT_NAME, SUMMARY_NAME, CSV_NAME):
         attach_file(result.out / name)
     context.aider_bench = result
@@ -62,9 +63,9 @@ def step_sample(context: Context) -> None:
     _run(context, _profile(context).sample_size, [context.needs.capable_model], "aider-bench")
 
 
-@when("Aider attempts all of HumanEval with the capable model and SmolLM2 through each engine")
+@when("Aider attempts all of HumanEval with the capable model, and the profile's floor sample with SmolLM2, through each engine")
 def step_full(context: Context) -> None:
-    """All 164 problems, SmolLM2 as the floor beside the capable model."""
+    """All 164 problems with the capable model; SmolLM2, the floor, on the profile's floor sample (all 164 where it sets none)."""
     _run(context, None, [context.needs.capable_model, FLOOR_MODEL], "aider-bench-full")
 
 

