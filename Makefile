@@ -92,7 +92,8 @@ gateway: venv
 bench: venv
 	$(BIN)/python -m stack.bench.overhead $(ARGS)
 
-## Aider on all 164 HumanEval problems through each engine, the capable model and SmolLM2, into results/full/aider-bench.
+## Aider on HumanEval through each engine, into results/full/aider-bench: all 164 problems with the capable model, the
+## profile's floor sample with SmolLM2 (profiles/aider-bench/).
 ## Progress goes to the terminal; a rerun skips finished cases. ARGS passes options, e.g. ARGS="--size 20".
 aider-bench: venv models aider
 	$(BIN)/python -m support.aider.humaneval_run $(ARGS)

@@ -95,7 +95,9 @@ def plot(path: Path, summaries: Sequence[Summary]) -> None:
     axes.scatter(labels, [s.pass_rate_1 for s in summaries], color="#f58518", zorder=3, label="pass_rate_1")
     axes.set_ylim(0, 100)
     axes.set_ylabel("% of HumanEval cases passed")
-    axes.set_title(f"Aider on HumanEval ({summaries[0].cases if summaries else 0} cases per engine)")
+    counts = sorted({s.cases for s in summaries})
+    axes.set_title(f"Aider on HumanEval ({counts[0] if len(counts) == 1 else ' or '.join(map(str, counts))} cases per engine and model)"
+                   if counts else "Aider on HumanEval")
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -62,6 +62,9 @@ def load_bench_profile(path: Path = DEFAULT_PROFILE) -> BenchProfile:
     missing = [f.name for f in dataclasses.fields(BenchProfile) if f.name not in section]
     if missing:
         raise KeyError(f"{full} lacks aider_bench.{', aider_bench.'.join(missing)}")
+    floor = section["floor_sample_size"]
+    if floor is not None and (not isinstance(floor, int) or floor < 1):
+        raise ValueError(f"{full}: aider_bench.floor_sample_size must be null (every problem) or a whole number of at least 1, not {floor!r}")
     return BenchProfile(**{f.name: section[f.name] for f in dataclasses.fields(BenchProfile)})
 
 
@@ -86,12 +89,13 @@ def problems_per_model(models: Sequence[str], size: int | None, profile: BenchPr
     """The seeded problems each model attempts: `size` of them for every model, or, with no size, all of them for the
     capable model (the first) and the profile's floor sample for the others."""
     every = load_problems()
+    unique = list(dict.fromkeys(models))
     return {model: sample(every, size if size is not None or i == 0 else profile.floor_sample_size, profile.seed)
-            for i, model in enumerate(models)}
+            for i, model in enumerate(unique)}
 
 
 def _describe(cases: Mapping[str, Sequence[Problem]]) -> str:
-    return ", ".join(f"{len(problems)} cases with {model}" for model, problems in cases.items())
+    return ", ".join(f"{len(problems)} case{'' if len(problems) == 1 else 's'} with {model}" for model, problems in cases.items())
 
 
 def run_bench(out: Path, cases: Mapping[str, Sequence[Problem]], case: CaseSettings, alpha: float = 0.05,

@@ -108,6 +108,7 @@ def build_summary(result: BenchmarkResult, calibration: dict[str, float] | None,
     """summary.json's content."""
     plan = asdict(result.plan)
     return {"run": {"plan": plan, "started_at": result.started_at, "load_average": result.load_average, "other_work": result.other_work,
+                    "unsampled": result.unsampled,
                     "generator": result.generator,
                     "skipped": result.skipped},
             "machine": machine(), "targets": result.targets, "prompt_tokens": result.prompt_tokens, "resources": result.resources,
@@ -127,12 +128,15 @@ CONTENDED_SHARE = 0.1
 """Other work above this share of the machine's cores marks the figures as taken under contention."""
 
 
-def _contention_line(other: dict[str, float], cores: int) -> str:
-    """What the machine's CPU went to while the targets were measured; other work is named when it is more than noise."""
+def _contention_line(other: dict[str, float], cores: int, unsampled: list[str]) -> str:
+    """What the machine's CPU went to while the targets were measured; other work is named when it is more than noise,
+    and no verdict is given while a target's own CPU is hidden inside it."""
     if not other:
         return "- Other work on the machine: not measured"
     line = (f"- CPU while measuring: {_f(other['busy_cores'], 2)} of {cores} cores busy on average, {_f(other['own_cores'], 2)} of them "
-            f"the targets and the generator, {_f(other['other_cores'], 2)} other work")
+            f"the targets and the generator, {_f(other['other_cores'], 2)} other work (time stolen by a hypervisor included)")
+    if unsampled:
+        return line + f"; the CPU of {', '.join(unsampled)} could not be read and is counted as other work, so no verdict on contention"
     return line + (" — other work shared the CPU: figures were taken under contention" if other["other_share"] > CONTENDED_SHARE else "")
 
 
@@ -149,7 +153,7 @@ def markdown(summary: dict[str, Any]) -> str:
              f"- CPU: {box['cpu']}, {box['cores']} cores; memory {box['memory_bytes'] / 2**30:.1f} GiB; GPU: {box['gpu']}; kernel {box['kernel']}",
              f"- Load average (1, 5, 15 min) at start {', '.join(_f(x, 2) for x in load.get('start', []))}, "
              f"at end {', '.join(_f(x, 2) for x in load.get('end', []))}",
-             _contention_line(run.get("other_work") or {}, box["cores"] or 1),
+             _contention_line(run.get("other_work") or {}, box["cores"] or 1, run.get("unsampled") or []),
              "- Versions: " + ", ".join(f"{k} {v}" for k, v in box["versions"].items()), "",
              "## Comparison", "",
              "| target | model | load | prompt | stream | ok | failed | TTFT p50 s | TTFT p95 s | TPOT p50 ms | ITL p50 ms | e2e p50 s | decode tok/s p50 | output tok/s | req/s |",

@@ -54,6 +54,8 @@ class BenchmarkResult:
     """Batches left out because the plan's time budget was spent."""
     other_work: dict[str, float] = field(default_factory=dict)
     """The machine's CPU that went to neither the targets nor the generator while the resources were sampled."""
+    unsampled: list[str] = field(default_factory=list)
+    """Targets whose CPU could not be read: theirs is inside other_work."""
 
 
 def units_of(plan: Plan, iteration: int) -> list[Unit]:
@@ -162,6 +164,8 @@ async def run_plan(plan: Plan, targets: list[Target], log: Path | None = None) -
             if busy is not None and window[0] is not None:
                 own = (own_cpu - window[1]) + sum(r.get("cpu_seconds", 0.0) for r in result.resources.values())
                 result.other_work = contention(busy - window[0], own, now - window[2], os.cpu_count() or 1)
+                # A target whose CPU cannot be read (a server given by URL) would pass for other work.
+                result.unsampled = [t.label for t in targets if "cpu_seconds" not in result.resources.get(t.label, {})]
         result.targets = [t.describe() for t in targets]
         await asyncio.gather(*(target.stop() for target in targets), return_exceptions=True)
     if result.skipped:

@@ -69,7 +69,7 @@ def test_the_report_writes_a_row_per_request_a_summary_and_the_comparison(tmp_pa
     assert all(g["ttft_s"]["max"] < 3.0 for g in summary["groups"])
     text = (tmp_path / "performance.md").read_text()
     assert "llama.cpp (Ollama's engine)" in text and "| gateway + mistral.rs / gateway + llama.cpp (Ollama's engine) |" in text
-    assert "0.60 other work — other work shared the CPU: figures were taken under contention" in text
+    assert "0.60 other work (time stolen by a hypervisor included) — other work shared the CPU: figures were taken under contention" in text
 
 
 def test_a_busy_machine_is_not_called_contended_when_the_benchmark_itself_keeps_it_busy(tmp_path: Path) -> None:
@@ -79,6 +79,15 @@ def test_a_busy_machine_is_not_called_contended_when_the_benchmark_itself_keeps_
     text = (tmp_path / "performance.md").read_text()
     assert "1.95 of 2 cores busy on average, 1.90 of them the targets and the generator, 0.05 other work" in text
     assert "contention" not in text
+
+
+def test_a_target_whose_cpu_is_hidden_gets_no_verdict(tmp_path: Path) -> None:
+    hidden = result()
+    hidden.unsampled = ["ollama (given by URL)"]
+    report.write(hidden, tmp_path, CALIBRATION)
+    text = (tmp_path / "performance.md").read_text()
+    assert "the CPU of ollama (given by URL) could not be read and is counted as other work, so no verdict" in text
+    assert "taken under contention" not in text
 
 
 def test_the_machine_busy_time_leaves_out_idle_and_iowait(tmp_path: Path) -> None:

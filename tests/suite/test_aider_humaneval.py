@@ -206,6 +206,15 @@ def test_the_floor_model_gets_the_floor_sample_unless_a_size_is_given() -> None:
     assert len(cases["capable"]) == 164 and len(cases["floor"]) == 5 and set(cases["floor"]) <= set(cases["capable"])
     assert problems_per_model(["capable", "floor"], 7, profile)["floor"] == sample(PROBLEMS, 7, profile.seed)
     assert len(problems_per_model(["capable", "floor"], None, replace(profile, floor_sample_size=None))["floor"]) == 164
+    assert len(problems_per_model(["capable", "capable"], None, profile)["capable"]) == 164
+
+
+def test_a_floor_sample_of_nothing_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("aider_bench: {sample_size: 6, floor_sample_size: 0, seed: 15, min_pass_share: 0.5, parity_alpha: 0.05, "
+                   "case_timeout_s: 300, test_timeout_s: 15}\n")
+    with pytest.raises(ValueError, match="floor_sample_size"):
+        load_bench_profile(bad)
 
 
 def test_a_finished_run_is_scored_on_each_models_own_problems(tmp_path: Path) -> None:
@@ -219,7 +228,7 @@ def test_a_finished_run_is_scored_on_each_models_own_problems(tmp_path: Path) ->
     assert {(s.model, s.engine): s.cases for s in result.summaries} == {
         ("qwen2.5-coder:1.5b", "mistralrs"): 3, ("qwen2.5-coder:1.5b", "llamacpp"): 3, ("smollm2:135m", "mistralrs"): 1,
         ("smollm2:135m", "llamacpp"): 1}
-    assert "3 cases with qwen2.5-coder:1.5b, 1 cases with smollm2:135m" in (tmp_path / "aider-bench.md").read_text()
+    assert "3 cases with qwen2.5-coder:1.5b, 1 case with smollm2:135m" in (tmp_path / "aider-bench.md").read_text()
 
 
 def test_the_case_runs_aider_without_git_or_a_repository_map() -> None:
