@@ -109,14 +109,19 @@ def tamed(operation: Operation, body: Any, model: str) -> Any:
         options = body.get("options", {})
         if isinstance(options, dict):
             # A wrongly typed options value is left alone: it is refused before anything is generated.
-            wanted = options.get("num_predict")
-            body["options"] = {**options, "num_predict": min(wanted, MAX_TOKENS) if isinstance(wanted, int) else MAX_TOKENS}
+            body["options"] = {**options, "num_predict": _few_tokens(options.get("num_predict"))}
     if operation.path in OPENAI_GENERATION:
         for key in ("max_tokens", "max_completion_tokens"):
-            wanted = body.get(key, MAX_TOKENS)
-            if isinstance(wanted, int):
-                body[key] = min(wanted, MAX_TOKENS)
+            body[key] = _few_tokens(body.get(key))
     return body
+
+
+def _few_tokens(wanted: Any) -> Any:
+    """A token budget of at most MAX_TOKENS. Absent, null, negative (Ollama's "until the window is full") or too many
+    becomes MAX_TOKENS; a number is cast as Ollama casts it, so 1e16 counts as many. A string or a list stays, to be refused."""
+    if wanted is None or (isinstance(wanted, (int, float)) and not 0 <= wanted <= MAX_TOKENS):
+        return MAX_TOKENS
+    return wanted
 
 
 def model_names(model: str) -> st.SearchStrategy[str]:

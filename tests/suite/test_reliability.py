@@ -69,6 +69,11 @@ def test_generated_writes_get_scratch_names_and_generation_few_tokens() -> None:
     assert generate["options"]["num_predict"] <= 4
     assert tamed(Operation("POST", "/api/generate", {}), {"model": "m", "options": "x"}, "m")["options"] == "x"
     assert tamed(Operation("POST", "/v1/completions", {}), {"model": "m"}, "m")["max_tokens"] <= 4
+    # Each of these would have the model write until its window is full, past any request's bound.
+    for unbounded in (None, -1, -2, 1e16, -1.0):
+        assert tamed(Operation("POST", "/v1/completions", {}), {"model": "m", "max_tokens": unbounded}, "m")["max_tokens"] == 4
+        assert tamed(Operation("POST", "/api/chat", {}), {"model": "m", "options": {"num_predict": unbounded}}, "m")["options"]["num_predict"] == 4
+    assert tamed(Operation("POST", "/v1/completions", {}), {"model": "m", "max_tokens": "many"}, "m")["max_tokens"] == "many"
 
 
 def test_the_gateway_description_lists_json_bodies_with_references_resolved() -> None:
