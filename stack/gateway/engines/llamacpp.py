@@ -20,7 +20,8 @@ def _llama(path: Path, **options: Any) -> Any:
         from llama_cpp import Llama
     except ImportError as error:
         raise EngineUnavailable(f"llama-cpp-python is not installed: {error}") from None
-    return Llama(model_path=str(path), verbose=False, **options)
+    # Every layer on the GPU, as Ollama offloads all that fit; a build of llama.cpp without one ignores this.
+    return Llama(model_path=str(path), verbose=False, n_gpu_layers=-1, **options)
 
 
 class LlamaCppEngine:

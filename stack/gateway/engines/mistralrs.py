@@ -15,6 +15,12 @@ PASSTHROUGH_TEMPLATE = Path(__file__).with_name("passthrough.jinja")
 """The gateway renders prompts itself, as Ollama does; mistral.rs gets a template that passes them through."""
 
 
+def _max_sequence_length(runner: Any) -> int | None:
+    """The model's window as mistral.rs reads it; None from builds older than 0.9 (mistralrs-cuda 0.6.0), which cannot say."""
+    read = getattr(runner, "max_sequence_length", None)
+    return read() if read is not None else None
+
+
 class MistralRsEngine:
     name = "mistralrs"
     max_parallel = 1
@@ -39,7 +45,7 @@ class MistralRsModel:
             token_source="none",
             jinja_explicit=str(PASSTHROUGH_TEMPLATE),
         )
-        self.context_length = self._runner.max_sequence_length() or model.context_length
+        self.context_length = _max_sequence_length(self._runner) or model.context_length
         self.size_bytes = model.path.stat().st_size
         self._embedder = LlamaCppEmbedder(model.path)
 
@@ -54,6 +60,8 @@ class MistralRsModel:
     def generate(self, prompt: str, sampling: Sampling) -> Iterator[Piece | Finish]:
         from mistralrs import ChatCompletionRequest
 
+        # repetition_penalty is passed only when it is set: mistralrs-cuda 0.6.0, the newest CUDA build on PyPI, lacks it.
+        penalty: dict[str, Any] = {"repetition_penalty": sampling.repeat_penalty} if sampling.repeat_penalty != 1.0 else {}
         request = ChatCompletionRequest(
             model="default",
             messages=[{"role": "user", "content": prompt}],
@@ -62,13 +70,13 @@ class MistralRsModel:
             top_k=sampling.top_k if sampling.top_k > 0 else None,
             top_p=sampling.top_p,
             min_p=sampling.min_p if sampling.min_p > 0 else None,
-            repetition_penalty=sampling.repeat_penalty if sampling.repeat_penalty != 1.0 else None,
             presence_penalty=sampling.presence_penalty or None,
             frequency_penalty=sampling.frequency_penalty or None,
             stop_seqs=list(sampling.stop) or None,
             grammar=json.dumps(sampling.json_schema) if sampling.json_schema is not None else None,
             grammar_type="json_schema" if sampling.json_schema is not None else None,
             stream=True,
+            **penalty,
         )
         with self._lock:
             stream = cast(Iterator[Any], self._runner.send_chat_completion_request(request))
