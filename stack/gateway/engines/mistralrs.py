@@ -16,7 +16,7 @@ PASSTHROUGH_TEMPLATE = Path(__file__).with_name("passthrough.jinja")
 
 
 def _max_sequence_length(runner: Any) -> int | None:
-    """The model's window as mistral.rs reads it; None from builds older than 0.9 (mistralrs-cuda 0.6.0), which cannot say."""
+    """The model's window as mistral.rs reads it; None from older builds such as mistralrs-cuda 0.6.0, which cannot say."""
     read = getattr(runner, "max_sequence_length", None)
     return read() if read is not None else None
 
