@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from hamcrest import assert_that, equal_to
+
 from support.http import Exchange, HttpClient
 from support.polling import wait_until
 
+PROMPT = "Why is the sky blue?"
+# Chat templates such as SmolLM2's insert a default system prompt when none is given, so a system
+# prompt only shows up as extra prompt tokens when it is longer than any such default.
+LONG_SYSTEM_PROMPT = (
+    "You are a meteorologist with thirty years of experience in atmospheric physics. You explain "
+    "weather and optics to curious students in plain words, you always give the physical cause "
+    "first, and you finish every answer with one practical example from daily life."
+)
 # Temperature 0 makes a mistral.rs answer deterministic (it has no per-request seed); the seed
 # does the same on Ollama itself.
 DETERMINISTIC = {"temperature": 0, "seed": 42}
@@ -144,3 +154,22 @@ def wait_unlisted(client: OllamaClient, model: str, timeout_s: float) -> tuple[b
         return expected not in [entry.get("model") for entry in last[0].json().get("models") or []]
 
     return wait_until(unlisted, timeout_s, 0.05), last[0]
+
+
+def ok_json(exchange: Exchange) -> dict[str, Any]:
+    """The body of an exchange that must have answered 200."""
+    assert_that(exchange.status, equal_to(200), exchange.describe())
+    body: dict[str, Any] = exchange.json()
+    return body
+
+
+def prompt_tokens(exchange: Exchange) -> int:
+    """prompt_eval_count of a successful final object (0 when Ollama omits it)."""
+    count: int = ok_json(exchange).get("prompt_eval_count", 0)
+    return count
+
+
+def embed_vectors(exchange: Exchange) -> list[list[float]]:
+    """The vectors of a successful /api/embed answer."""
+    vectors: list[list[float]] = ok_json(exchange)["embeddings"]
+    return vectors
