@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from behave import fixture, use_fixture
-from behave.model import Feature, Scenario
+from behave.model import Feature, Scenario, Step
 from behave.runner import Context
 
 from support.bench.session import BenchSession
@@ -26,7 +26,7 @@ from support.models.gateway import StoreGateway
 from support.models.registry import LocalRegistry, registry_missing
 from support.monitoring.fixture import TAG as MONITORING_TAG
 from support.monitoring.fixture import monitoring_fixture
-from support.needs import TargetNeeds
+from support.needs import PROMISE_STEP, BrokenPromise, TargetNeeds
 from support.ollama import OllamaClient
 from support.openai_api import OpenAIClient
 from support.report.allure import (
@@ -158,9 +158,18 @@ def before_feature(context: Context, feature: Feature) -> None:
 
 
 def before_scenario(context: Context, scenario: Scenario) -> None:
-    """Label the scenario for the report; skip it if the target does not meet its @needs.*, saying why."""
+    """Label the scenario for the report; skip it if the target does not meet its @needs.*, saying why.
+
+    On the embedded stack a bundled capability that fails its probe is a regression: the scenario
+    gets a first step that fails with the probe's answer, so the report shows it failed, not skipped.
+    """
     label_scenario(scenario)
-    reason = context.needs.skip_reason(scenario.effective_tags)
+    try:
+        reason = context.needs.skip_reason(scenario.effective_tags)
+    except BrokenPromise as broken:
+        context.broken_promise = str(broken)
+        scenario.steps.insert(0, Step(scenario.filename, scenario.line, "Given", "given", PROMISE_STEP))
+        return
     if reason is None:
         return
     scenario.skip(reason=reason)

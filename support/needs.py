@@ -1,7 +1,13 @@
 """``@needs.<name>`` tags: what a scenario requires of the target, and why a target lacks it.
 
-Each requirement is probed once, lazily, the first time a scenario asks for it, so a run that
-selects no embedding scenario never loads the model for an embedding probe.
+Each requirement is probed once per model, lazily, the first time a scenario asks for it, so a run
+that selects no embedding scenario never loads the model for an embedding probe.
+
+A gate must not hide a regression. On a stack the suite started itself from this repository, the
+bundled models' capabilities are known: embeddings, tools on every bundled chat model, and the
+capable model once its packages are installed. There a failing probe is a broken promise, and the
+scenario fails with the probe's answer instead of being skipped. Only an external target (someone
+else's stack, or a model the stack does not bundle) may lack a capability.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from stack.gateway.bundled import bundled, bundled_parts
 from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
@@ -24,8 +31,25 @@ CAPABLE_MODELS = ("qwen2.5-coder:1.5b",)
 """Models known to follow instructions and call tools, in order of preference, for capable_model=auto."""
 
 
+PROMISED: dict[str, tuple[str, ...]] = {
+    "embeddings": ("smollm2:135m", "qwen2.5-coder:1.5b"),
+    "tools": ("smollm2:135m", "qwen2.5-coder:1.5b"),
+}
+"""The bundled models that the stack this repository starts always serves with each capability."""
+MODEL_NEEDS = frozenset(PROMISED)
+"""Needs that depend on the model: probed on the model a scenario uses, not once for the run."""
+
+
 class UnknownNeed(ValueError):
     """A scenario names a requirement nobody knows how to check; it must not be skipped silently."""
+
+
+PROMISE_STEP = "the stack under test serves what its bundled models promise"
+"""The step a scenario gets in place of a skip when the embedded stack fails a probe it must pass."""
+
+
+class BrokenPromise(AssertionError):
+    """The embedded stack lacks a capability it bundles: a regression, never a reason to skip."""
 
 
 def needs_of(tags: Iterable[str]) -> list[str]:
@@ -44,9 +68,9 @@ class TargetNeeds:
             "aider": lambda: aider_missing(REPO_ROOT),
             "gateway_log": self._gateway_log,
             "capable_model": self._capable_model,
-            "embeddings": self._embeddings,
+            "embeddings": lambda: self._embeddings(settings.model),
             "registry": registry_missing,
-            "tools": self._tools,
+            "tools": lambda: self._tools(settings.model),
             "prometheus": lambda: monitoring_needs.prometheus(settings),
             "alertmanager": lambda: monitoring_needs.alertmanager(settings),
             "grafana": lambda: monitoring_needs.grafana(settings),
@@ -60,6 +84,10 @@ class TargetNeeds:
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
+        self._model_probes: dict[str, Callable[[str], str | None]] = {
+            "embeddings": self._embeddings,
+            "tools": self._tools,
+        }
 
     @property
     def capable_model(self) -> str:
@@ -81,10 +109,53 @@ class TargetNeeds:
             self._answers[need] = self._probes[need]()
         return self._answers[need]
 
+    def missing_for(self, need: str, model: str) -> str | None:
+        """Like ``missing``, for a need that depends on the model, probed on that model."""
+        if need not in self._model_probes:
+            return self.missing(need)
+        key = f"{need}:{model}"
+        if key not in self._answers:
+            self._answers[key] = self._model_probes[need](model)
+        return self._answers[key]
+
     def skip_reason(self, tags: Iterable[str]) -> str | None:
-        """The reasons, joined, for every requirement in the tags the target lacks."""
-        reasons = [r for r in (self.missing(n) for n in needs_of(tags)) if r is not None]
+        """The reasons, joined, for every requirement in the tags the target lacks.
+
+        Raises BrokenPromise when the embedded stack lacks what it bundles, so the scenario fails.
+        """
+        names = needs_of(tags)
+        reasons: list[str] = []
+        for need in names:
+            model = self._model_for(need, names)
+            if model is None:
+                continue
+            reason = self.missing_for(need, model)
+            if reason is None:
+                continue
+            if self.promised(need, model):
+                raise BrokenPromise(f"@needs.{need}: the embedded stack bundles {model} with this capability, "
+                                    f"so a failing probe is a regression, not a reason to skip: {reason}")
+            reasons.append(reason)
         return "; ".join(reasons) if reasons else None
+
+    def _model_for(self, need: str, names: list[str]) -> str | None:
+        """The model a need is probed on: the capable model when the scenario uses it, else the model under test.
+
+        None when the scenario needs a capable model the target lacks: that need's own reason covers it.
+        """
+        if need not in MODEL_NEEDS or "capable_model" not in names:
+            return self._settings.model
+        return self._capable if self.missing("capable_model") is None else None
+
+    def promised(self, need: str, model: str) -> bool:
+        """Whether the stack under test is this repository's own, with the model bundled, so it must meet the need."""
+        if self._settings.target not in ("local", "docker") or self._settings.models_dir:
+            return False
+        if need == "capable_model":
+            return self._settings.capable_model == AUTO and any(
+                (found := bundled(name)) is not None and bundled_parts(found) is not None for name in CAPABLE_MODELS)
+        return listed_name(model.lower()) in PROMISED.get(need, ())
+
 
     def _capable_model(self) -> str | None:
         wanted = self._settings.capable_model
@@ -147,20 +218,17 @@ class TargetNeeds:
             return None
         return "checks the gateway's access log, which only the embedded stack's log file gives the suite; the target is external"
 
-    def _embeddings(self) -> str | None:
-        exchange = self._ollama.embed({"model": self._settings.model, "input": "probe"})
+    def _embeddings(self, model: str) -> str | None:
+        exchange = self._ollama.embed({"model": model, "input": "probe"})
         if exchange.status == 200:
             vectors = exchange.json().get("embeddings") or []
             if vectors and vectors[0]:
                 return None
-        return (
-            f"the target reports no embedding support for {self._settings.model}: "
-            f"/api/embed answered {exchange.status} {exchange.text[:200]}"
-        )
+        return f"the target reports no embedding support for {model}: /api/embed answered {exchange.status} {exchange.text[:200]}"
 
-    def _tools(self) -> str | None:
-        exchange = self._ollama.show(self._settings.model)
+    def _tools(self, model: str) -> str | None:
+        exchange = self._ollama.show(model)
         capabilities = exchange.json().get("capabilities") if exchange.status == 200 else None
         if isinstance(capabilities, list) and "tools" in capabilities:
             return None
-        return f"{self._settings.model} does not list the tools capability in /api/show (capabilities: {capabilities!r})"
+        return f"{model} does not list the tools capability in /api/show (capabilities: {capabilities!r})"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from support.http import HttpClient
-from support.needs import TargetNeeds, UnknownNeed, needs_of
+from support.needs import BrokenPromise, TargetNeeds, UnknownNeed, needs_of
 from support.ollama import OllamaClient
 from support.settings import settings_from_userdata
 
@@ -95,3 +95,32 @@ def test_container_and_control_needs_say_which_targets_meet_them() -> None:
     assert "target=external" in (needs.missing("stack_control") or "")
     local = TargetNeeds(settings_from_userdata({}, Path("/repo")), OllamaClient(HttpClient("http://127.0.0.1:9")))
     assert local.missing("stack_control") is None
+
+
+def embedded_needs(url: str, **userdata: str) -> TargetNeeds:
+    """Needs of the embedded stack (target=local) whose clients reach ``url``."""
+    settings = settings_from_userdata({"target": "local", **userdata}, Path("/repo"))
+    return TargetNeeds(settings, OllamaClient(HttpClient(url)))
+
+
+def test_the_embedded_stack_failing_a_bundled_models_probe_fails_the_scenario_instead_of_skipping_it() -> None:
+    with fake_ollama.running() as server:
+        needs = embedded_needs(server.url, model="smollm2:135m")
+        with pytest.raises(BrokenPromise, match=r"@needs\.embeddings: the embedded stack bundles smollm2:135m"):
+            needs.skip_reason(["needs.embeddings"])
+
+
+def test_an_external_target_lacking_a_capability_is_skipped_with_its_reason() -> None:
+    with fake_ollama.running() as server:
+        assert "/api/embed answered" in (target_needs(server.url, model="smollm2:135m").skip_reason(["needs.embeddings"]) or "")
+
+
+def test_a_model_the_stack_does_not_bundle_may_lack_a_capability_on_the_embedded_stack() -> None:
+    with fake_ollama.running() as server:
+        assert "does not list the tools capability" in (embedded_needs(server.url, model="absent").skip_reason(["needs.tools"]) or "")
+
+
+def test_the_tools_gate_probes_the_capable_model_when_the_scenario_uses_it() -> None:
+    with fake_ollama.running() as server:
+        reason = target_needs(server.url, model="smollm2:135m").skip_reason(["needs.tools", "needs.capable_model"]) or ""
+    assert "qwen2.5-coder:1.5b does not list the tools capability" in reason
