@@ -48,7 +48,8 @@ Results go to results/<timestamp>/ (or --results-dir): summary.md, behave.log, s
 process or a container), junit/, allure-results/, benchmark/ (the performance report) and, with --report,
 allure-report/index.html. Every suite run (all) includes the quick benchmark; naming the benchmark suite runs the
 full comparison too, with a line per finished batch on the terminal.
-Exit status is 0 only when at least one scenario ran and every scenario that ran passed.
+Exit status is 0 only when at least one scenario ran, every scenario that ran passed, and every requested area
+ran at least one scenario (an area whose scenarios were all skipped is "not verified" in summary.md).
 EOF
 }
 
@@ -130,14 +131,18 @@ mkdir -p "$run_dir"
 paths=()
 not_run=()
 notes=("Suites requested: ${suites[*]}")
+areas=()
 for suite in "${expanded[@]}"; do
   if [[ -z "${suite_dirs[$suite]:-}" ]]; then
-    paths+=("$suite"); continue
+    paths+=("$suite")
+    # A feature file or folder named by path is an area too: features/<area>/...
+    [[ "$suite" =~ ^(\./)?features/([a-z_]+) ]] && areas+=("${BASH_REMATCH[2]}")
+    continue
   fi
   found=false
   for dir in ${suite_dirs[$suite]}; do
     if compgen -G "$dir/*.feature" > /dev/null; then
-      paths+=("$dir"); found=true
+      paths+=("$dir"); found=true; areas+=("$(basename "$dir")")
     fi
   done
   $found || not_run+=("$suite (${suite_dirs[$suite]})")
@@ -181,6 +186,8 @@ fi
 note_args=()
 for note in "${notes[@]}"; do note_args+=(--note "$note"); done
 for suite in "${not_run[@]}"; do note_args+=(--not-run "$suite"); done
+# Every requested area must run something: one whose scenarios were all skipped is not verified.
+for area in $(printf '%s\n' "${areas[@]}" | sort -u); do note_args+=(--area "$area"); done
 set +e
 "$python" -m support.report.summary "$run_dir/allure-results" --output "$run_dir/summary.md" \
   --title "Test summary $(basename "$run_dir")" "${note_args[@]}"

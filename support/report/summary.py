@@ -4,7 +4,9 @@ Reads the Allure results the run wrote, so it sees exactly what the report shows
 
     python -m support.report.summary RESULTS_DIR --output summary.md [--note TEXT ...]
 
-Exits 0 only when at least one scenario ran and every scenario that ran passed.
+Exits 0 only when at least one scenario ran, every scenario that ran passed, and every requested
+area (``--area``, a folder under features/) ran at least one scenario: an area whose scenarios were
+all skipped, or none selected, is *not verified*, and the verdict says so instead of PASSED.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from support.report.allure import SKIP_PREFIX
+from support.report.labels import AREAS
 
 STATUSES = ("passed", "failed", "broken", "skipped")
 
@@ -30,6 +33,8 @@ class ScenarioResult:
     status: str
     message: str
     skip_reason: str
+    area: str = ""
+    """The epic label: the area's title, e.g. "Ollama API"."""
 
 
 def _label(result: dict[str, object], name: str) -> str:
@@ -52,6 +57,7 @@ def read_results(results_dir: Path) -> list[ScenarioResult]:
                 status=str(raw.get("status", "unknown")),
                 message=str(details.get("message") or "").strip(),
                 skip_reason=str(raw.get("description") or "").removeprefix(SKIP_PREFIX),
+                area=_label(raw, "epic"),
             )
         )
     return results
@@ -63,6 +69,26 @@ def passed(results: Sequence[ScenarioResult]) -> bool:
     return bool(ran) and all(r.status == "passed" for r in ran)
 
 
+def unverified(results: Sequence[ScenarioResult], areas: Iterable[str]) -> dict[str, str]:
+    """Requested areas (folders under features/) in which no scenario ran, each with why."""
+    found: dict[str, str] = {}
+    for folder in areas:
+        title = AREAS.get(folder, folder)
+        selected = [r for r in results if r.area == title]
+        if not selected:
+            found[title] = "no scenario was selected (all left out by the tags or the paths)"
+        elif all(r.status == "skipped" for r in selected):
+            found[title] = f"all {len(selected)} selected scenarios were skipped"
+    return found
+
+
+def verdict(results: Sequence[ScenarioResult], areas: Iterable[str] = ()) -> str:
+    """PASSED, FAILED, or NOT VERIFIED when everything that ran passed but a requested area ran nothing."""
+    if not passed(results):
+        return "FAILED"
+    return "NOT VERIFIED" if unverified(results, areas) else "PASSED"
+
+
 def _headline(message: str, limit: int = 200) -> str:
     # Hamcrest puts the verdict ("Expected: ... but: ...") after the request and response.
     lines = [line.strip() for line in message.splitlines() if line.strip()]
@@ -71,15 +97,20 @@ def _headline(message: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit] + "..."
 
 
-def render(results: Sequence[ScenarioResult], title: str, notes: Iterable[str], not_run: Sequence[str] = ()) -> str:
-    """The summary as Markdown; ``not_run`` names requested suites that have no features yet."""
+def render(
+    results: Sequence[ScenarioResult], title: str, notes: Iterable[str], not_run: Sequence[str] = (), areas: Sequence[str] = ()
+) -> str:
+    """The summary as Markdown; ``not_run`` names requested suites that have no features yet, ``areas`` the requested areas."""
     by_feature: dict[str, Counter[str]] = defaultdict(Counter)
     for result in results:
         by_feature[result.feature][result.status] += 1
-    verdict = "PASSED" if passed(results) else "FAILED"
-    lines = [f"# {title}", "", f"**Verdict: {verdict}**"]
+    lines = [f"# {title}", "", f"**Verdict: {verdict(results, areas)}**"]
     if not_run:
         lines[-1] += f" (these requested suites have no features yet and did NOT run: {', '.join(not_run)})"
+    missing = unverified(results, areas)
+    if missing:
+        lines += ["", "## Not verified", ""]
+        lines += [f"- {area}: {why}" for area, why in missing.items()]
     lines.append("")
     lines += [f"- {note}" for note in notes]
     if not results:
@@ -110,10 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--title", default="Test summary")
     parser.add_argument("--note", action="append", default=[], help="a line for the top of the summary")
     parser.add_argument("--not-run", action="append", default=[], help="a requested suite without features")
+    parser.add_argument("--area", action="append", default=[], help="a requested area (folder under features/) that must run something")
     args = parser.parse_args(argv)
     results = read_results(args.results_dir) if args.results_dir.is_dir() else []
-    args.output.write_text(render(results, args.title, args.note, args.not_run), encoding="utf-8")
-    return 0 if passed(results) else 1
+    args.output.write_text(render(results, args.title, args.note, args.not_run, args.area), encoding="utf-8")
+    return 0 if verdict(results, args.area) == "PASSED" else 1
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from support.report.summary import main, passed, read_results, render
 
 
 def write_result(directory: Path, name: str, feature: str, status: str, **extra: object) -> None:
-    labels = [{"name": "feature", "value": feature}]
+    labels = [{"name": "feature", "value": feature}, {"name": "epic", "value": str(extra.get("area", "Ollama API"))}]
     result: dict[str, object] = {"name": name, "status": status, "labels": labels}
     if "skip_reason" in extra:
         result["description"] = f"Skipped: {extra['skip_reason']}"
@@ -44,3 +44,16 @@ def test_a_run_with_no_results_fails_and_says_why(tmp_path: Path) -> None:
     output = tmp_path / "summary.md"
     assert main([str(tmp_path / "missing"), "--output", str(output)]) == 1
     assert "No scenario ran" in output.read_text()
+
+
+def test_a_requested_area_whose_scenarios_were_all_skipped_is_not_verified(tmp_path: Path) -> None:
+    write_result(tmp_path, "a", "Chat", "passed", area="Ollama API")
+    write_result(tmp_path, "b", "Embeddings", "skipped", area="Clients", skip_reason="no embeddings")
+    output = tmp_path / "summary.md"
+    assert main([str(tmp_path), "--output", str(output), "--area", "ollama_api", "--area", "clients", "--area", "aider"]) == 1
+    text = output.read_text()
+    assert "**Verdict: NOT VERIFIED**" in text
+    assert "- Clients: all 1 selected scenarios were skipped" in text
+    assert "- Aider: no scenario was selected" in text
+    assert main([str(tmp_path), "--output", str(output), "--area", "ollama_api"]) == 0
+    assert "**Verdict: PASSED**" in output.read_text()
