@@ -25,11 +25,12 @@ from support.shapes import (
     EMBEDDINGS,
     shape_problems,
 )
-from support.vectors import cosine, l2_norm
+from support.vectors import cosine, l2_norm, misplaced
 
 UNIT_LENGTH_TOLERANCE = 1e-3
 EMBED_BATCH = ["The sky is blue", "Grass is green", "Snow is white", "Coal is black"]
-
+"""Neither sorted nor reversed sorted, so a gateway that reorders the batch hands back the wrong vector."""
+SAME_VECTOR = 0.9999
 
 
 @when('a client embeds the text "{text}"')
@@ -38,11 +39,12 @@ def step_embed_text(context: Context, text: str) -> None:
     context.response = context.ollama.embed({"model": context.settings.model, "input": text})
 
 
-@when("a client embeds a batch of {count:d} texts")
-def step_embed_batch(context: Context, count: int) -> None:
-    """POST /api/embed with a list of strings."""
+@when("a client embeds a batch of {count:d} texts out of sorted order, and each text alone")
+def step_embed_batch_and_singles(context: Context, count: int) -> None:
+    """POST /api/embed with a batch whose order is neither sorted nor reversed, then with each text on its own."""
     batch = EMBED_BATCH[:count]
     context.response = context.ollama.embed({"model": context.settings.model, "input": batch})
+    context.singles = [context.ollama.embed({"model": context.settings.model, "input": text}) for text in batch]
 
 
 @when('a client embeds the text "{text}" in {dimensions:d} dimensions')
@@ -97,12 +99,13 @@ def step_unit_length(context: Context) -> None:
         assert_that(l2_norm(vector), close_to(1.0, UNIT_LENGTH_TOLERANCE), response.describe())
 
 
-@then("all vectors have the same length")
-def step_same_length(context: Context) -> None:
-    """Every vector has as many numbers as the first."""
+@then("each vector in the batch is the vector of the text at its position")
+def step_batch_order(context: Context) -> None:
+    """Vector i points the way the single-text embedding of input i points."""
     response: Exchange = context.response
-    lengths = {len(v) for v in ollama.embed_vectors(response)}
-    assert_that(lengths, has_length(1), response.describe())
+    singles = [ollama.embed_vectors(single)[0] for single in context.singles]
+    described = "\n".join(exchange.describe() for exchange in (response, *context.singles))
+    assert_that(misplaced(ollama.embed_vectors(response), singles, SAME_VECTOR), empty(), described)
 
 
 @then("every vector has {dimensions:d} numbers")

@@ -16,12 +16,12 @@ Feature: Embeddings
       And there is 1 vector
       And every vector has unit length
 
-    Scenario: A batch gives one vector per text, all of the same length
-      When a client embeds a batch of 3 texts
+    Scenario: Each vector of a batch is the vector of the text at its position
+      When a client embeds a batch of 4 texts out of sorted order, and each text alone
       Then the response status is 200
-      And there are 3 vectors
-      And all vectors have the same length
+      And there are 4 vectors
       And every vector has unit length
+      And each vector in the batch is the vector of the text at its position
 
     Scenario: Dimensions cut the vector and keep it unit length
       When a client embeds the text "The sky is blue" in 8 dimensions

@@ -1,20 +1,76 @@
 @openai
 Feature: OpenAI chat completions
   As a client written for OpenAI's chat API
-  I want /v1/chat/completions to answer in OpenAI's shape
+  I want /v1/chat/completions to answer in OpenAI's shape and honour OpenAI's parameters
   So that OpenAI SDKs, agents and IDE plugins work against the stack
+
+  Ollama's compatibility layer rewrites the request onto /api/chat: `stop`, `seed` and `max_tokens`
+  become options, an absent `temperature` or `top_p` becomes 1.0 (a `top_p` of 0 that was sent stays
+  0), `response_format` becomes `format`, and the usage is /api/chat's token counts. The response
+  names the model exactly as the client spelled it.
 
   Rule: A chat completion carries the answer, why it ended and the token usage
 
-    Scenario: A chat completion has OpenAI's fields
+    Scenario: A chat completion carries an answer and the tokens /api/chat counts
       When an OpenAI client asks for a chat completion
       Then the response status is 200
       And the response has the fields of a chat completion
-      And the usage adds up
-      And the model name is echoed exactly as the client sent it
+      And the answer is not empty
+      And the usage counts the tokens /api/chat counts for the same request
 
     Scenario: The token budget ends the answer with finish reason "length"
       When an OpenAI client asks for a chat completion limited to 4 tokens
       Then the response status is 200
       And the finish reason is "length"
       And at most 4 completion tokens were used
+
+    Scenario: A stop text ends the chat answer just before it, with finish reason "stop"
+      When an OpenAI client asks for a chat completion that stops at a word of its usual answer
+      Then the answer is the usual answer cut just before that word
+      And the finish reason is "stop"
+
+    Scenario Outline: The model named <form> is echoed as sent
+      When an OpenAI client asks for a chat completion naming the model under test <form>
+      Then the response status is 200
+      And the model name is echoed exactly as the client sent it
+
+      Examples:
+        | form                |
+        | in upper case       |
+        | without a tag       |
+        | with the tag latest |
+
+  Rule: Sampling parameters take effect
+
+    Scenario: At temperature 1 the seed chooses the answer and the same seed repeats it
+      When an OpenAI client asks for chat completions at temperature 1 with the seeds 1, 2, 3 and 1 again
+      Then the two answers with seed 1 are identical
+      And the seeds do not all give the same answer
+
+    Scenario: top_p 0 keeps only the likeliest token, so every seed answers as temperature 0 does
+      When an OpenAI client asks for chat completions at temperature 1 and top_p 0 with the seeds 1, 2 and 3
+      Then every answer equals the answer at temperature 0
+
+  Rule: response_format holds the answer to JSON
+
+    Scenario: A json_object response format gives an answer that parses as a JSON object
+      When an OpenAI client asks for a chat completion with the response format json_object
+      Then the response status is 200
+      And the answer is a JSON object
+
+    Scenario: A json_schema response format gives an answer valid against the schema
+      When an OpenAI client asks for a chat completion with a json_schema response format
+      Then the response status is 200
+      And the answer is JSON valid against that schema
+
+  Rule: OpenAI's other message forms are read as their plain equivalents
+
+    Scenario Outline: <form> is read as <equivalent>
+      When an OpenAI client asks the same question with <form> and with <equivalent>
+      Then both completions read the same number of prompt tokens
+      And both completions give the same answer
+
+      Examples:
+        | form                           | equivalent                |
+        | a developer message            | a system message          |
+        | content as an array of one text part | content as a plain string |

@@ -6,9 +6,23 @@ Feature: OpenAI embeddings
 
   Rule: Each input gets a unit-length vector at its own index
 
-    Scenario: A batch of texts gives one indexed vector per text
-      When an OpenAI client embeds a batch of 2 texts
+    Scenario: Each vector of a batch is the vector of the text at its index
+      When an OpenAI client embeds a batch of texts out of sorted order, and each text alone
       Then the response status is 200
       And the response has the fields of an OpenAI embedding list
-      And the vectors are indexed 0 to 1 in order
+      And the vectors are indexed 0 to 2 in order
       And every OpenAI vector has unit length
+      And each OpenAI vector in the batch is the vector of the text at its index
+
+  Rule: The model is named as the client spelled it
+
+    Scenario Outline: The model named <form> is echoed as sent
+      When an OpenAI client embeds a text naming the model under test <form>
+      Then the response status is 200
+      And the model name is echoed exactly as the client sent it
+
+      Examples:
+        | form                |
+        | in upper case       |
+        | without a tag       |
+        | with the tag latest |

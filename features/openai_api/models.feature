@@ -14,11 +14,17 @@ Feature: OpenAI model list and retrieval
 
   Rule: A model is retrieved under the id the client asked for
 
-    Scenario: Retrieving the model under test echoes its id
-      When an OpenAI client retrieves the model under test
+    Scenario Outline: Retrieving the model named <form> echoes the id as sent
+      When an OpenAI client retrieves the model under test named <form>
       Then the response status is 200
       And the response has the fields of an OpenAI model
       And the model id is the one the client asked for
+
+      Examples:
+        | form                |
+        | in upper case       |
+        | without a tag       |
+        | with the tag latest |
 
     Scenario: Retrieving an unknown model is a not-found error
       When an OpenAI client retrieves the model "no-such-model"

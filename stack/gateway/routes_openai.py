@@ -50,10 +50,15 @@ async def read_json(request: Request) -> dict[str, Any]:
 
 
 def _sampling_options(body: dict[str, Any], completions: bool) -> dict[str, Any]:
-    """OpenAI parameters as native options; absent temperature and top_p mean 1.0, as in Ollama."""
+    """OpenAI parameters as native options; absent temperature and top_p mean 1.0, as in Ollama.
+
+    /v1/completions also reads a top_p of 0 as absent (Ollama's CompletionRequest.TopP is a plain float); on
+    /v1/chat/completions a 0 that was sent stays 0.
+    """
     options: dict[str, Any] = {"temperature": body.get("temperature", 1.0)}
     top_p = body.get("top_p")
-    options["top_p"] = 1.0 if top_p in (None, 0) else top_p
+    unset = (None, 0) if completions else (None,)
+    options["top_p"] = 1.0 if top_p in unset else top_p
     if body.get("max_tokens") is not None:
         options["num_predict"] = body["max_tokens"]
     if body.get("seed") is not None:
@@ -106,6 +111,9 @@ def _native_messages(messages: list[Any]) -> list[dict[str, Any]]:
         if not isinstance(message, dict):
             raise bad_request("invalid message format")
         role = message.get("role", "")
+        if role == "developer":
+            # OpenAI's newer name for the system message; chat templates such as SmolLM2's know only "system".
+            role = "system"
         content = message.get("content")
         tool_calls = message.get("tool_calls")
         parts: list[dict[str, Any]] = []
