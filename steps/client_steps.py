@@ -18,18 +18,20 @@ from behave import register_type, then, when
 from behave.runner import Context
 from hamcrest import (
     assert_that,
+    contains_string,
     equal_to,
     greater_than,
     has_item,
     has_length,
     instance_of,
     is_in,
+    is_not,
     none,
     not_none,
 )
 from parse_type import TypeBuilder
 
-from support.clients import ollama_client, openai_client, status_of
+from support.clients import answer_text, ollama_client, openai_client, status_of
 from support.ollama import listed_name
 from support.report.allure import attach_exchange
 
@@ -113,6 +115,7 @@ def step_ollama_call(context: Context, call: str) -> None:
 def step_ollama_chat_model(context: Context, model: str) -> None:
     """ollama.Client.chat with a given model name."""
     client = _ollama(context)
+    context.client_model = model
     _call(context, lambda: OLLAMA_CALLS["chat"](client, model))
 
 
@@ -133,6 +136,7 @@ def step_openai_call(context: Context, call: str) -> None:
 def step_openai_chat_model(context: Context, model: str) -> None:
     """openai.OpenAI().chat.completions.create with a given model name."""
     client = _openai(context)
+    context.client_model = model
     _call(context, lambda: OPENAI_CALLS["chat completions"](client, model))
 
 
@@ -142,12 +146,14 @@ def step_call_succeeds(context: Context) -> None:
     assert_that(context.client_error, none(), f"the client raised {context.client_error!r}")
 
 
-@then("the call fails with the client's error for status {status:d}")
-def step_call_fails(context: Context, status: int) -> None:
-    """The client raised its own HTTP error class carrying the status."""
+@then("the call raises {error_type} with status {status:d}, naming the model")
+def step_call_raises(context: Context, error_type: str, status: int) -> None:
+    """The client raised its own HTTP error class, carrying the status and the server's message about the model."""
     error = context.client_error
-    assert_that(error, not_none(), f"expected an error, got {context.client_result!r}")
+    assert_that(error, not_none(), f"expected {error_type}, got {context.client_result!r}")
+    assert_that(type(error).__name__, equal_to(error_type), f"the client raised {error!r}")
     assert_that(status_of(error), equal_to(status), f"the client raised {error!r}")
+    assert_that(str(error), contains_string(context.client_model), f"the client raised {error!r}")
 
 
 @then("the ollama client's list includes the model under test")
@@ -174,11 +180,20 @@ def step_ollama_finished(context: Context) -> None:
     assert_that(parts[-1].done_reason, is_in(FINISH_REASONS), repr(parts[-1]))
 
 
-@then("the ollama client received {count:d} vectors")
+@then("the ollama client received {count:d} vectors of the same non-zero length")
 def step_ollama_vectors(context: Context, count: int) -> None:
-    """EmbedResponse.embeddings has one vector per text."""
+    """EmbedResponse.embeddings has one vector per text, all of one non-zero length."""
     response = context.client_result[0]
     assert_that(response.embeddings, has_length(count), repr(response))
+    lengths = sorted({len(vector) for vector in response.embeddings})
+    assert_that(lengths, has_length(1), repr(response))
+    assert_that(lengths, is_not(equal_to([0])), repr(response))
+
+
+@then("the answer the client received has text")
+def step_client_answer_text(context: Context) -> None:
+    """The content the client parsed, joined across streamed parts, is not blank."""
+    assert_that(answer_text(context.client_result).strip(), is_not(equal_to("")), repr(context.client_result))
 
 
 @then("the openai client's list includes the model under test")
@@ -196,8 +211,11 @@ def step_openai_finished(context: Context) -> None:
     assert_that(reasons[0], is_in(FINISH_REASONS), repr(context.client_result))
 
 
-@then("the openai client received {count:d} vectors")
+@then("the openai client received {count:d} vectors of the same non-zero length")
 def step_openai_vectors(context: Context, count: int) -> None:
-    """embeddings.create() returned one item per text."""
+    """embeddings.create() returned one item per text, all of one non-zero length."""
     response = context.client_result[0]
     assert_that(response.data, has_length(count), repr(response))
+    lengths = sorted({len(item.embedding) for item in response.data})
+    assert_that(lengths, has_length(1), repr(response))
+    assert_that(lengths, is_not(equal_to([0])), repr(response))

@@ -57,3 +57,16 @@ def status_of(error: BaseException) -> int | None:
     if isinstance(error, openai.APIStatusError):
         return error.status_code
     return None
+
+
+def answer_text(parts: list[Any]) -> str:
+    """The text of an answer as either client returned it: whole or in streamed parts, chat or completion."""
+    pieces = []
+    for part in parts:
+        if isinstance(part, (ollama.ChatResponse, ollama.GenerateResponse)):
+            pieces.append((part.message.content if isinstance(part, ollama.ChatResponse) else part.response) or "")
+            continue
+        for choice in part.choices:
+            message = getattr(choice, "message", None) or getattr(choice, "delta", None)
+            pieces.append((message.content if message is not None else choice.text) or "")
+    return "".join(pieces)

@@ -21,10 +21,11 @@ Feature: The official ollama Python client
 
   Rule: Generation calls return validated answers
 
-    Scenario Outline: <call> returns an answer
+    Scenario Outline: <call> returns a finished answer with text
       When the ollama client calls <call>
       Then the call succeeds
       And the ollama client received a finished answer
+      And the answer the client received has text
 
       Examples:
         | call              |
@@ -34,13 +35,13 @@ Feature: The official ollama Python client
         | streamed generate |
 
     @needs.embeddings
-    Scenario: Embedding returns vectors
+    Scenario: Embedding two texts returns one vector for each
       When the ollama client calls embed
       Then the call succeeds
-      And the ollama client received 2 vectors
+      And the ollama client received 2 vectors of the same non-zero length
 
   Rule: Errors become the client's ResponseError
 
     Scenario: An unknown model raises ResponseError with status 404
       When the ollama client chats with the model "no-such-model"
-      Then the call fails with the client's error for status 404
+      Then the call raises ResponseError with status 404, naming the model

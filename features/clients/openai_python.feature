@@ -11,10 +11,11 @@ Feature: The official openai Python client
       Then the call succeeds
       And the openai client's list includes the model under test
 
-    Scenario Outline: <call> returns an answer
+    Scenario Outline: <call> returns a finished answer with text
       When the openai client calls <call>
       Then the call succeeds
       And the openai client received a finished answer
+      And the answer the client received has text
 
       Examples:
         | call                      |
@@ -23,13 +24,13 @@ Feature: The official openai Python client
         | completions               |
 
     @needs.embeddings
-    Scenario: Embedding returns vectors
+    Scenario: Embedding two texts returns one vector for each
       When the openai client calls embeddings
       Then the call succeeds
-      And the openai client received 2 vectors
+      And the openai client received 2 vectors of the same non-zero length
 
   Rule: Errors become the client's exception classes
 
-    Scenario: An unknown model raises NotFoundError
+    Scenario: An unknown model raises NotFoundError with status 404
       When the openai client chats with the model "no-such-model"
-      Then the call fails with the client's error for status 404
+      Then the call raises NotFoundError with status 404, naming the model
