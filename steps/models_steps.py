@@ -13,8 +13,12 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import allure
 from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
@@ -32,13 +36,17 @@ from hamcrest import (
 from support.http import Exchange
 from support.models import transfer
 from support.models.client import ModelsClient
-from support.models.gateway import StoreGateway, own_gguf, smollm2_gguf
-from support.models.store import blob_digests, has_blob_file, store_problems
+from support.models.crash import Interruption, kill_once_under_way
+from support.models.gateway import BUNDLED, StoreGateway, own_gguf, smollm2_gguf
+from support.models.store import blob_digests, has_blob_file, store_problems, unused_blobs
 from support.ollama import listed_name
 from support.polling import wait_until
-from support.report.allure import attach_exchange
+from support.report import reliability as figures
+from support.report.allure import attach_exchange, attach_text
 
 SYSTEM_PROMPT = "Answer in one short sentence."
+PIRATE = "You are a pirate. Every answer starts with Arr."
+QUESTION = "What is the capital of France?"
 CHATML = "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}<|im_start|>assistant\n"
 NOT_GGUF = b"plain text, not a model file\n"
 STORE_SETTLE_S = 10.0
@@ -343,6 +351,41 @@ def step_same_digest(context: Context, name: str, source: str) -> None:
     assert_that(listed[name], equal_to(listed[listed_name(source)]))
 
 
+def _answer(context: Context, name: str) -> str:
+    """The model's temperature-0 answer to the question the copy scenarios ask."""
+    exchange = _models(context).chat(name, QUESTION, num_predict=12)
+    assert_that(exchange.status, equal_to(200), exchange.describe())
+    return str(exchange.json().get("message", {}).get("content", ""))
+
+
+@then('"{name}" answers a question at temperature 0 as "{source}" does')
+def step_same_answer(context: Context, name: str, source: str) -> None:
+    """Both names give the same deterministic answer: the copy is the same model, not merely listed like it."""
+    assert_that(_answer(context, name), equal_to(_answer(context, source)), f"{name} against {source}, asked {QUESTION!r}")
+
+
+@given('"{name}" was created from "{source}" with a system prompt of its own and asked a question')
+def step_created_and_asked(context: Context, name: str, source: str) -> None:
+    """A variant whose system prompt shapes its answers; its temperature-0 answer is noted."""
+    body = {"model": name, "from": source, "system": PIRATE, "stream": False}
+    exchange = _models(context).create(body)
+    assert_that(exchange.status, equal_to(200), exchange.describe())
+    context.noted_answer = _answer(context, name)
+
+
+@then('"{name}" answers that question at temperature 0 as "{source}" did')
+def step_answer_as_noted(context: Context, name: str, source: str) -> None:
+    """The copy gives the answer the original gave before it was deleted."""
+    assert_that(_answer(context, name), equal_to(context.noted_answer), f"{name} against {source}'s noted answer to {QUESTION!r}")
+
+
+@then('showing "{name}" gives the system prompt of "{source}"')
+def step_show_copied_system(context: Context, name: str, source: str) -> None:
+    """/api/show reports the system prompt the original was created with."""
+    exchange = _models(context).show(name)
+    assert_that(exchange.json().get("system"), equal_to(PIRATE), f"{source} was created with it\n{exchange.describe()}")
+
+
 @when('a client deletes "{name}"')
 def step_delete(context: Context, name: str) -> None:
     """DELETE /api/delete."""
@@ -416,43 +459,89 @@ def step_model_request(context: Context, operation: str) -> None:
 # -- SIGKILL during a store operation ----------------------------------------------------------------
 
 
-@when("the gateway is killed while it {operation}")
-def step_kill_during(context: Context, operation: str) -> None:
-    """Start the operation and SIGKILL the gateway while it is under way."""
-    gateway, models = _gateway(context), _models(context)
+@dataclass(frozen=True)
+class CrashPlan:
+    """A store operation to cut: the request as sent on a socket, and the model (or blob) it makes or removes."""
+
+    request: Callable[[], bytes]
+    name: str
+    removes: bool = False
+
+
+def _crash_plan(context: Context, operation: str) -> CrashPlan:
+    """The operation, with whatever it needs made beforehand (the GGUF a create reads, the model a delete removes)."""
+    models = _models(context)
+
+    def sent(method: str, path: str, body: dict[str, Any]) -> Callable[[], bytes]:
+        return lambda: transfer.send_held(models.url, method, path, json.dumps(body).encode())
+
     if operation == "receives a blob":
         gguf = smollm2_gguf()
-        transfer.cut_upload(models.url, "sha256:" + "ef" * 32, gguf, gguf.stat().st_size // 2, meanwhile=gateway.kill)
-        return
+        digest = "sha256:" + "ef" * 32
+        return CrashPlan(lambda: transfer.cut_upload(models.url, digest, gguf, gguf.stat().st_size // 2, hold_s=60.0), digest)
+    if operation == "creates a model from a GGUF":
+        body = {"model": "crash-gguf", "files": {"m.gguf": _uploaded_digest(context)}, "system": "crash"}
+        return CrashPlan(sent("POST", "/api/create", body), "crash-gguf")
+    if operation == "creates a model from another":
+        return CrashPlan(sent("POST", "/api/create", {"model": "crash-from", "from": BUNDLED, "system": "crash"}), "crash-from")
+    if operation == "copies a model":
+        return CrashPlan(sent("POST", "/api/copy", {"source": BUNDLED, "destination": "crash-copy"}), "crash-copy")
     if operation == "deletes a model":
-        assert_that(models.copy("smollm2:135m", "crash-copy").status, equal_to(200))
-    plans: dict[str, tuple[str, str, dict[str, Any], Any]] = {
-        "creates a model from a GGUF": ("POST", "/api/create", {"model": "crash-gguf", "files": {"m.gguf": _uploaded_digest(context)},
-                                                               "system": "crash"}, lambda line: line.get("status") == "parsing GGUF"),
-        "creates a model from another": ("POST", "/api/create", {"model": "crash-from", "from": "smollm2:135m", "system": "crash"}, None),
-        "copies a model": ("POST", "/api/copy", {"source": "smollm2:135m", "destination": "crash-copy"}, None),
-        "deletes a model": ("DELETE", "/api/delete", {"model": "crash-copy"}, None),
-    }
-    method, path, body, moment = plans[operation]
-    transfer.interrupt(models.url, method, path, body, kill=gateway.kill, moment=moment)
+        # A model with a blob of its own, so the delete has a file to remove after the manifest.
+        made = models.create({"model": "crash-delete", "from": BUNDLED, "system": "crash-delete alone", "stream": False})
+        assert_that(made.status, equal_to(200), made.describe())
+        return CrashPlan(sent("DELETE", "/api/delete", {"model": "crash-delete"}), "crash-delete", removes=True)
+    raise ValueError(f"no store operation named {operation!r}")
 
 
-@when("the gateway is started again on the same store")
-def step_restart(context: Context) -> None:
-    """Start the killed gateway on the same store."""
-    _gateway(context).start()
+@when("the gateway is killed once the store shows it {operation}, and started again")
+def step_kill_under_way(context: Context, operation: str) -> None:
+    """Send the request, SIGKILL the gateway at its first mark on the store, and start it again on that store."""
+    gateway = _gateway(context)
+    context.crash_plan = _crash_plan(context, operation)
+    context.crash_operation = operation
+    with allure.step(f"SIGKILL the gateway once the store shows it {operation}"):
+        context.interruption = kill_once_under_way(gateway.models_dir, context.crash_plan.request, gateway.freeze, gateway.kill)
+        attach_text("the interruption", context.interruption.describe())
+    gateway.start()
 
 
-@then('the store lists what it listed before, give or take "{name}"')
-def step_listing_give_or_take(context: Context, name: str) -> None:
-    """Only the operation's own model may have come or gone, with nothing else changed."""
-    before, after = set(context.listed_before), set(_models(context).listed())
-    assert_that(sorted((before ^ after) - {listed_name(name)}), empty(), f"before: {sorted(before)}\nafter: {sorted(after)}")
+def _crash_outcome(context: Context) -> str:
+    """`completed` when the operation's effect is there after the restart, `rolled back` when it is not."""
+    plan: CrashPlan = context.crash_plan
+    if plan.name.startswith("sha256:"):
+        present = _models(context).has_blob(plan.name).status == 200
+    else:
+        present = listed_name(plan.name) in _models(context).listed()
+    return "completed" if present != plan.removes else "rolled back"
 
 
-@then("every listed model can be shown")
-def step_all_showable(context: Context) -> None:
-    """/api/show answers 200 for every listed model: each is whole."""
+@then("the operation either completed or left no trace, and the report says which")
+def step_completed_or_rolled_back(context: Context) -> None:
+    """Every model but the operation's own is listed as before; the outcome goes to the report with the evidence."""
+    outcome = _crash_outcome(context)
+    interruption: Interruption = context.interruption
+    own = listed_name(context.crash_plan.name)
+    after = {name: digest for name, digest in _models(context).listed().items() if name != own}
+    before = {name: digest for name, digest in context.listed_before.items() if name != own}
+    figures.record(context.settings.results_dir, "nothing_lost", f"gateway SIGKILLed while it {context.crash_operation}",
+                   {"outcome": outcome, **interruption.figures()})
+    attach_text("outcome", f"{outcome}\n{interruption.describe()}")
+    assert_that(after, equal_to(before), f"other models changed ({outcome})\n{interruption.describe()}")
+
+
+@then("no blob is left that no model uses")
+def step_no_unused_blobs(context: Context) -> None:
+    """The restart pruned what a rolled-back operation had written, as Ollama prunes at start-up."""
+    root = _gateway(context).models_dir
+    assert_that(unused_blobs(root), empty(), f"{root}\n{context.interruption.describe()}")
+
+
+@then("every listed model can be shown and answers")
+def step_all_whole(context: Context) -> None:
+    """/api/show and a one-token chat answer for every listed model: each is whole and loads."""
     for name in _models(context).listed():
-        exchange = _models(context).show(name)
-        assert_that(exchange.status, equal_to(200), exchange.describe())
+        shown = _models(context).show(name)
+        assert_that(shown.status, equal_to(200), shown.describe())
+        answered = _models(context).chat(name, "Hi", num_predict=1)
+        assert_that(answered.status, equal_to(200), answered.describe())

@@ -89,6 +89,11 @@ class StoreGateway:
         self.stop()
         raise StackError(f"the gateway on {self.models_dir} did not answer within {self.startup_timeout_s:.0f} s")
 
+    def freeze(self) -> None:
+        """SIGSTOP: the gateway stops where it is, so its store can be read as a kill would leave it."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
     def kill(self) -> None:
         """SIGKILL: no handler runs, no file is closed cleanly, as in a power cut or the OOM killer."""
         process, self._process = self._process, None

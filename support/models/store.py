@@ -9,6 +9,9 @@ from pathlib import Path
 
 BLOB_NAME = re.compile(r"^sha256-[0-9a-f]{64}$")
 PARTIAL_SUFFIX = "-partial"
+TEMPORARY_MARK = ".tmp-"
+"""What the gateway puts in the name of a file it is writing (stack/gateway/store.py); none may outlive a restart."""
+STORE_ENTRIES = {"blobs", "manifests"}
 
 
 def manifest_names(root: Path) -> set[str]:
@@ -34,14 +37,18 @@ def partial_downloads(root: Path) -> list[Path]:
 
 
 def store_problems(root: Path) -> list[str]:
-    """Everything wrong with a store: an unreadable or dangling manifest, a half blob, a stray file.
+    """Everything wrong with a store: an unreadable or dangling manifest, a half blob, a stray or temporary file.
 
     A pull's partial download is allowed: it has its own name and is what a resumed pull continues.
     """
-    problems: list[str] = []
+    problems = [f"stray entry beside blobs and manifests: {path.name}" for path in sorted(root.iterdir())
+                if path.name not in STORE_ENTRIES] if root.exists() else []
     blobs = root / "blobs"
     for path in sorted((root / "manifests").rglob("*")) if (root / "manifests").exists() else []:
         if not path.is_file():
+            continue
+        if TEMPORARY_MARK in path.name:
+            problems.append(f"temporary file left among the manifests: {path}")
             continue
         if len(path.relative_to(root / "manifests").parts) != 4:
             problems.append(f"stray file among the manifests: {path}")
@@ -66,6 +73,59 @@ def store_problems(root: Path) -> list[str]:
         elif _sha256(blob) != blob.name.removeprefix("sha256-"):
             problems.append(f"half or damaged blob under its final name: {blob.name}")
     return problems
+
+
+def unused_blobs(root: Path) -> list[str]:
+    """Complete blobs no manifest names: what a restart prunes, as Ollama does, so none outlives one."""
+    blobs = root / "blobs"
+    if not blobs.exists():
+        return []
+    named = {str(layer["digest"]).replace(":", "-") for path in (root / "manifests").glob("*/*/*/*") if path.is_file()
+             for layer in _layers(path)}
+    return sorted(blob.name for blob in blobs.iterdir() if BLOB_NAME.match(blob.name) and blob.name not in named)
+
+
+def _layers(manifest_path: Path) -> list[dict[str, object]]:
+    """The config and layers of a manifest; none for one that cannot be read (store_problems names it)."""
+    try:
+        manifest = json.loads(manifest_path.read_bytes())
+        return [manifest["config"], *manifest["layers"]]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+Snapshot = dict[str, int]
+"""Every path under a directory, relative to it, with its size in bytes (-1 for a directory)."""
+
+
+def snapshot(root: Path, leave_out: Path | None = None) -> Snapshot:
+    """The paths and sizes under a directory now, but for those under `leave_out`; a file that goes while it is read
+    is left out too."""
+    found: Snapshot = {}
+    for path in root.rglob("*"):
+        if leave_out is not None and path.is_relative_to(leave_out):
+            continue
+        try:
+            found[str(path.relative_to(root))] = -1 if path.is_dir() else path.stat().st_size
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def changes(before: Snapshot, after: Snapshot) -> list[str]:
+    """How a directory moved from one snapshot to the other, a line per path."""
+    lines = []
+    for path in sorted(before.keys() | after.keys()):
+        old, new = before.get(path), after.get(path)
+        if old == new:
+            continue
+        if old is None:
+            lines.append(f"new {path}" + ("/" if new == -1 else f" ({new} bytes)"))
+        elif new is None:
+            lines.append(f"gone {path}")
+        else:
+            lines.append(f"{path} went from {old} to {new} bytes")
+    return lines
 
 
 def qualified(name: str) -> tuple[str, str, str, str]:

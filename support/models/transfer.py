@@ -55,23 +55,43 @@ def upload(url: str, digest: str, path: Path, observer: ExchangeObserver | None)
     return exchange
 
 
-def cut_upload(url: str, digest: str, path: Path, sent_bytes: int, meanwhile: Callable[[], None] | None = None) -> None:
+def cut_upload(url: str, digest: str, path: Path, sent_bytes: int, hold_s: float = 0.5) -> bytes:
     """Announce the whole file, send only its start, and hang up, as a client that dies mid-upload does.
 
-    `meanwhile` runs while the upload is open, for killing the gateway in the middle of it.
+    The connection stays open for `hold_s` first, so the server starts writing and the cut falls mid-blob; a
+    gateway killed meanwhile ends the wait. Returns whatever the server answered before the end.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(sent_bytes)
+    return send_held(url, "POST", f"/api/blobs/{digest}", start, declared_length=path.stat().st_size,
+                     content_type="application/octet-stream", hold_s=hold_s)
+
+
+def send_held(url: str, method: str, path: str, body: bytes, declared_length: int | None = None,
+              content_type: str = "application/json", hold_s: float = 60.0) -> bytes:
+    """Send one request on a socket of its own and read until the server closes it or `hold_s` passes.
+
+    A `declared_length` beyond the body announces bytes that never come, as a client cut off mid-upload does.
+    Returns what came back: a whole answer, the start of one, or nothing when the server died first.
     """
     parts = urlsplit(url)
-    size = path.stat().st_size
+    length = len(body) if declared_length is None else declared_length
+    head = (f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n")
+    received = bytearray()
     with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=30) as connection:
-        head = (f"POST /api/blobs/{digest} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                f"Content-Type: application/octet-stream\r\nContent-Length: {size}\r\n\r\n")
-        connection.sendall(head.encode())
-        with path.open("rb") as handle:
-            connection.sendall(handle.read(sent_bytes))
-        # Give the server time to start writing, so the cut falls mid-blob rather than before it.
-        time.sleep(0.5)
-        if meanwhile is not None:
-            meanwhile()
+        connection.sendall(head.encode() + body)
+        deadline = time.monotonic() + hold_s
+        while (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            try:
+                chunk = connection.recv(1 << 16)
+            except (TimeoutError, ConnectionError):
+                break
+            if not chunk:
+                break
+            received += chunk
+    return bytes(received)
 
 
 def progress_lines(exchange: Exchange) -> list[Line]:
