@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from starlette.requests import Request
@@ -44,12 +45,13 @@ async def version(request: Request) -> Response:
 
 
 async def tags(request: Request) -> Response:
-    return json_response(gateway_of(request).tags())
+    # The store reads manifests and GGUF headers from disk: off the event loop, so liveness and scrapes never wait.
+    return json_response(await asyncio.to_thread(gateway_of(request).tags))
 
 
 async def show(request: Request) -> Response:
     body = await read_json(request)
-    return json_response(gateway_of(request).show(body, request.headers.get("user-agent", "")))
+    return json_response(await asyncio.to_thread(gateway_of(request).show, body, request.headers.get("user-agent", "")))
 
 
 async def ps(request: Request) -> Response:

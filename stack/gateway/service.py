@@ -132,13 +132,11 @@ class Gateway:
         if record is None:
             raise not_found(f"model '{name.short}' not found")
         verbose = bool(body.get("verbose"))
-        values, tensors = record.metadata
+        values, tensors = record.full_metadata if verbose else record.metadata
         model_info: dict[str, Any] = {}
         for key, value in values.items():
             if key in ("general.name", "tokenizer.chat_template"):
                 continue
-            if isinstance(value, list) and len(value) > 5 and not verbose:
-                value = []
             model_info[key] = value
         model_info["general.parameter_count"] = record.parameter_count
         if user_agent.startswith("GitHubCopilotChat/"):

@@ -25,7 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from .bundled import BUNDLED, BundledModel, bundled_parts
+from .gguf_header import read_header
 from .names import ModelName, parse_name
+
+SHORT_ARRAY = 5
+"""Arrays longer than this are left empty unless asked for, as Ollama's /api/show leaves them without verbose."""
 
 log = logging.getLogger("stack.gateway.store")
 
@@ -141,25 +145,19 @@ class BlobWriter:
             self.temporary.unlink(missing_ok=True)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)
 def gguf_metadata(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Key/values and tensor descriptions of a GGUF file; read once, as reading a large vocabulary takes seconds."""
-    from gguf import GGUFReader
+    """Key/values and tensor descriptions of a GGUF file, its long arrays (the vocabulary) left empty.
 
-    reader = GGUFReader(str(path))
-    values: dict[str, Any] = {}
-    for key, field in reader.fields.items():
-        if key.startswith("GGUF."):
-            continue
-        try:
-            values[key] = field.contents()
-        except Exception:  # noqa: BLE001 - an undecodable key is left out, as it would be unreadable anyway
-            continue
-    tensors = [
-        {"name": tensor.name, "type": tensor.tensor_type.name, "shape": [int(n) for n in tensor.shape]}
-        for tensor in reader.tensors
-    ]
-    return values, tensors
+    Read once per file in tens of milliseconds: enough for listing, /api/show and the engines.
+    """
+    return read_header(path, arrays_up_to=SHORT_ARRAY)
+
+
+@functools.lru_cache(maxsize=2)
+def gguf_full_metadata(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Every key/value, vocabulary included, for /api/show with verbose."""
+    return read_header(path)
 
 
 def is_gguf(path: Path) -> bool:
@@ -260,6 +258,10 @@ class ModelRecord:
     @property
     def metadata(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         return gguf_metadata(self.gguf_path)
+
+    @property
+    def full_metadata(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        return gguf_full_metadata(self.gguf_path)
 
     @property
     def architecture(self) -> str:
