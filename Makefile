@@ -9,7 +9,7 @@ MODELS_STAMP := $(VENV)/.models
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
 
-.PHONY: suite test lint gateway bench venv models aider aider-bench clean monitoring-tools check-monitoring registry-tool docker-tools images
+.PHONY: suite test lint gateway bench venv models aider aider-bench faults clean monitoring-tools check-monitoring registry-tool docker-tools images
 
 venv: $(STAMP)
 
@@ -97,6 +97,11 @@ bench: venv
 ## Progress goes to the terminal; a rerun skips finished cases. ARGS passes options, e.g. ARGS="--size 20".
 aider-bench: venv models aider
 	$(BIN)/python -m support.aider.humaneval_run $(ARGS)
+
+## Each planted parity fault of tests/faults/catalogue/ alone in a copy of the checkout, against the fast scenarios
+## meant to catch it, into results/faults/<UTC time>/table.md. ARGS passes options, e.g. ARGS="--area streaming".
+faults: venv
+	$(BIN)/python -m support.faults $(ARGS)
 
 clean:
 	rm -rf allure-results allure-report results

@@ -1,0 +1,79 @@
+"""Plant each catalogued parity fault alone in a copy of the checkout and check that the suite kills it.
+
+Usage (make faults): python -m support.faults [--engine E] [--only NAME ...] [--area AREA] [--out DIR] [--timeout S]
+A control run with no fault over every feature file the chosen faults name comes first; if it fails, nothing else
+runs and the exit status is 1. Then each fault gets a fresh copy, and behave runs the fast scenarios of its features
+there, stopping at the first failure: killed (a scenario failed), survived (all passed: a missing check) or error
+(the copy could not run its scenarios; never counted as killed). table.md and results.json go to the out directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from types import FrameType
+
+from support.faults.campaign import run_campaign
+from support.faults.catalogue import AREAS, CATALOGUE_DIR, CatalogueError, catalogue_problems, load_catalogue, select
+from support.faults.table import TABLE_NAME, kill_rate_line, write_results
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ("llamacpp", "mistralrs")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m support.faults", description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=ENGINES, default="llamacpp",
+                        help="the engine behind the gateway (default llamacpp: the faults live in the gateway's translation "
+                             "layer, which is the same for both, and llama.cpp runs SmolLM2 about 4x faster on 2 cores)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", default=[], help="only these faults")
+    parser.add_argument("--area", choices=AREAS, help="only the faults of this area")
+    parser.add_argument("--out", type=Path, help="where table.md, results.json and logs/ go (default results/faults/<UTC time>/)")
+    parser.add_argument("--timeout", type=float, metavar="S",
+                        help="seconds one fault's run may take (default twice the control's time plus 120)")
+    return parser  # fmt: skip
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # A SIGTERM takes Ctrl-C's path, so the behave run under way and its gateway are stopped and the copies removed.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the catalogue; 0 when the control passed, 1 when it failed, 2 for a catalogue that cannot be planted."""
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        faults = load_catalogue(REPO_ROOT / CATALOGUE_DIR)
+        chosen = select(faults, args.only, args.area)
+    except CatalogueError as error:
+        print(f"faults: {error}", file=sys.stderr)
+        return 2
+    problems = catalogue_problems(chosen, REPO_ROOT)
+    if problems:
+        print("faults: the catalogue does not apply to this tree:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 2
+    if not chosen:
+        print("faults: no fault matches --only and --area", file=sys.stderr)
+        return 2
+    out = args.out or REPO_ROOT / "results" / "faults" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        campaign = run_campaign(chosen, REPO_ROOT, args.engine, out, args.timeout, partial(write_results, out=out))
+    except KeyboardInterrupt:
+        print(f"faults: interrupted; what was done so far is in {out}", file=sys.stderr)
+        return 130
+    print(kill_rate_line(campaign), file=sys.stderr)
+    print(f"faults: {out / TABLE_NAME}", file=sys.stderr)
+    if campaign.control is None or campaign.control.outcome != "passed":
+        print("faults: the control run with no fault did not pass, so no fault was tried; see logs/control.log", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
