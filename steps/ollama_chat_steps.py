@@ -1,4 +1,4 @@
-"""Steps for /api/chat: conversations, roles, overflow, client quirks, JSON mode and tools.
+"""Steps for /api/chat: conversations, roles, overflow, load and unload, concurrency, JSON mode and tools.
 
 Example:
     When a client chats with streaming
@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 from typing import Any
 
@@ -14,14 +15,20 @@ from behave import then, when
 from behave.runner import Context
 from hamcrest import (
     assert_that,
+    contains_string,
+    equal_to,
     greater_than,
     has_item,
     has_key,
+    less_than,
     less_than_or_equal_to,
+    not_none,
 )
 
 from support import ollama
+from support.answers import answer_text
 from support.http import Exchange
+from support.native_rules import tail_read_as
 from support.ollama import LONG_SYSTEM_PROMPT, PROMPT
 
 
@@ -29,6 +36,8 @@ def _chat(context: Context, messages: list[dict[str, Any]], *, stream: bool = Fa
     """A chat; ``extra`` adds or replaces request fields such as options."""
     return context.ollama.chat(ollama.chat_body(context.settings.model, messages, stream=stream, **extra))
 
+
+# -- Chat -----------------------------------------------------------------------------------
 
 
 @when("a client chats without streaming")
@@ -41,6 +50,14 @@ def step_chat(context: Context) -> None:
 def step_chat_streamed(context: Context) -> None:
     """A streamed chat with one user message."""
     context.response = _chat(context, [ollama.user(PROMPT)], stream=True)
+
+
+@when("a client chats without saying whether to stream")
+def step_chat_default_stream(context: Context) -> None:
+    """A chat request without a stream field."""
+    body = ollama.chat_body(context.settings.model, [ollama.user(PROMPT)], stream=True)
+    del body["stream"]
+    context.response = context.ollama.chat(body)
 
 
 HISTORIES = {
@@ -72,18 +89,58 @@ def step_more_prompt_tokens(context: Context) -> None:
     )
 
 
+@when('a client chats once with the roles written "{system_role}" and "{user_role}" and once in lower case')
+def step_chat_roles(context: Context, system_role: str, user_role: str) -> None:
+    """The same system and user message under roles as spelled, then under the lower-case roles."""
+
+    def conversation(system: str, user: str) -> list[dict[str, Any]]:
+        return [{"role": system, "content": LONG_SYSTEM_PROMPT}, {"role": user, "content": PROMPT}]
+
+    context.responses = [
+        _chat(context, conversation(system_role, user_role)),
+        _chat(context, conversation("system", "user")),
+    ]
+
+
+@then("both chats read the same number of prompt tokens")
+def step_same_prompt_tokens(context: Context) -> None:
+    """prompt_eval_count is the same for both requests."""
+    first, second = context.responses
+    assert_that(ollama.prompt_tokens(first), equal_to(ollama.prompt_tokens(second)), f"{first.describe()}\n{second.describe()}")
+
+
+@then("both chats give the same answer")
+def step_same_chat_answer(context: Context) -> None:
+    """The two answers' text is the same."""
+    first, second = context.responses
+    assert_that(answer_text(first), equal_to(answer_text(second)), f"{first.describe()}\n{second.describe()}")
+
+
+OVERFLOW_SYSTEM = ollama.system("You answer briefly.")
+
+
+def _overflow_history(window: int) -> list[dict[str, Any]]:
+    """Earlier turns that fill the window about twice, each user turn longer than the one before.
+
+    The growing lengths make every run of newest messages read a different number of tokens than any other run, so
+    a prompt that kept the oldest turns, or dropped the system message, matches no run of newest ones.
+    """
+    turns: list[dict[str, Any]] = []
+    number = 0
+    while len(json.dumps(turns)) < window * 2 * 3:  # about three characters of JSON per token of ChatML
+        turns += [ollama.user(f"Fact {number}: " + "the sky is blue, " * (1 + number // 3)), ollama.assistant("Noted.")]
+        number += 1
+    return turns
+
+
 @when("a client chats with a conversation about twice as long as a {window:d}-token context window")
 def step_chat_overflow(context: Context, window: int) -> None:
     """A system message and enough earlier turns to fill the window twice, with num_ctx set."""
-    # About 25 tokens per exchange with this wording, for the tokenizers of small chat models.
-    turns = [
-        message
-        for number in range(window * 2 // 25)
-        for message in (ollama.user(f"Tell me fact number {number} about the sky."), ollama.assistant("The sky is blue."))
-    ]
-    messages = [ollama.system("You answer briefly."), *turns, ollama.user(PROMPT)]
+    context.overflow_history = _overflow_history(window)
     context.context_window = window
-    context.response = _chat(context, messages, options=ollama.options(4, num_ctx=window))
+    context.overflow_budget = 4
+    messages = [OVERFLOW_SYSTEM, *context.overflow_history, ollama.user(PROMPT)]
+    context.response = _chat(context, messages, options=ollama.options(context.overflow_budget, num_ctx=window))
 
 
 @then("the model read no more prompt tokens than the context window holds")
@@ -93,10 +150,85 @@ def step_prompt_fits_window(context: Context) -> None:
     assert_that(ollama.prompt_tokens(response), less_than_or_equal_to(context.context_window), response.describe())
 
 
-@when('a client chats with the role written as "{role}"')
-def step_chat_role(context: Context, role: str) -> None:
-    """A chat whose only message uses the role spelled as given."""
-    context.response = _chat(context, [{"role": role, "content": PROMPT}])
+@then("the model read the system message and the newest messages that fit, as a request of just those reads them")
+def step_overflow_kept_tail(context: Context) -> None:
+    """The overflowing prompt reads as many tokens as system + newest messages + last message, sent in a wide window."""
+    response: Exchange = context.response
+    target = ollama.prompt_tokens(response)
+    history: list[dict[str, Any]] = context.overflow_history
+
+    def count_of_tail(newest: int) -> int:
+        kept = history[len(history) - newest :] if newest else []
+        return ollama.prompt_tokens(_chat(context, [OVERFLOW_SYSTEM, *kept, ollama.user(PROMPT)], options=ollama.options(1)))
+
+    newest, tried = tail_read_as(count_of_tail, len(history), target)
+    report = f"prompt tokens of system + newest n messages + last message, as (n, tokens): {sorted(tried)}\n{response.describe()}"
+    assert_that(newest, not_none(), f"no run of newest messages reads {target} tokens; {report}")
+    assert newest is not None
+    assert_that(newest, less_than(len(history)), report)
+    one_more = count_of_tail(newest + 1)
+    room = context.context_window - context.overflow_budget
+    assert_that(one_more, greater_than(room), f"{newest + 1} newest messages ({one_more} tokens) would have fit in {room}; {report}")
+
+
+@when("a client chats with one message about twice as long as a {window:d}-token context window")
+def step_chat_long_message(context: Context, window: int) -> None:
+    """One user message of about twice num_ctx tokens."""
+    context.context_window = window
+    message = ollama.user("Repeat after me: " + "the sky is blue and the grass is green, " * (window // 5))
+    context.response = _chat(context, [message], options=ollama.options(4, num_ctx=window))
+
+
+@then("the chat is answered within the context window or refused with a client error about the context")
+def step_long_message_outcome(context: Context) -> None:
+    """200 reading at most num_ctx prompt tokens, or a 4xx whose error mentions the context; never a 5xx."""
+    response: Exchange = context.response
+    if response.status == 200:
+        assert_that(ollama.prompt_tokens(response), less_than_or_equal_to(context.context_window), response.describe())
+        return
+    assert_that(response.status, less_than(500), response.describe())
+    assert_that(response.status, greater_than(399), response.describe())
+    assert_that(response.json().get("error", ""), contains_string("context"), response.describe())
+
+
+@when("a client chats with no messages")
+def step_chat_load(context: Context) -> None:
+    """A chat with an empty message list, streamed by default."""
+    context.response = context.ollama.chat({"model": context.settings.model, "messages": []})
+
+
+@when("a client unloads the model by chatting with no messages and keep_alive 0")
+def step_chat_unload(context: Context) -> None:
+    """A chat with an empty message list and keep_alive 0."""
+    context.response = context.ollama.chat({"model": context.settings.model, "messages": [], "keep_alive": 0})
+
+
+CONCURRENT_PROMPTS = ("What color is grass?", "Name a large animal.")
+
+
+@when("a client sends two different chats at once at temperature 0")
+def step_chat_concurrent(context: Context) -> None:
+    """Each chat alone, then both at the same time."""
+    def send(prompt: str) -> Exchange:
+        return _chat(context, [ollama.user(prompt)], options=ollama.options(12))
+
+    context.alone = [send(prompt) for prompt in CONCURRENT_PROMPTS]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(CONCURRENT_PROMPTS)) as pool:
+        context.responses = list(pool.map(send, CONCURRENT_PROMPTS))
+
+
+@then("each chat's answer equals its answer when sent alone")
+def step_concurrent_answers(context: Context) -> None:
+    """Same text for each prompt, at once and alone."""
+    for alone, together in zip(context.alone, context.responses, strict=True):
+        ollama.ok_json(together)
+        assert_that(answer_text(together), equal_to(answer_text(alone)), f"at once:\n{together.describe()}\nalone:\n{alone.describe()}")
+
+
+@when("a client chats with think set to {value}")
+def step_chat_think(context: Context, value: str) -> None:
+    """A chat whose think field is the given JSON value."""
+    context.response = _chat(context, [ollama.user(PROMPT)], think=json.loads(value), options=ollama.options(2))
 
 
 @when("a client chats the way litellm does, without a Content-Type header")

@@ -22,6 +22,11 @@ Feature: Chatting with a model
       Then the response status is 200
       And the response is an NDJSON stream of chat chunks
 
+    Scenario: A chat request that does not mention streaming is streamed
+      When a client chats without saying whether to stream
+      Then the response status is 200
+      And the response is an NDJSON stream of chat chunks
+
   Rule: Earlier messages reach the model
 
     Scenario Outline: <history> is part of the prompt
@@ -33,21 +38,66 @@ Feature: Chatting with a model
         | a system message    |
         | an earlier exchange |
 
-    Scenario: Roles are read case-insensitively
-      When a client chats with the role written as "USER"
-      Then the response status is 200
-      And the response is a final chat object with Ollama's fields
+    Scenario: Roles in any case reach the model as the lower-case roles
+      When a client chats once with the roles written "SYSTEM" and "User" and once in lower case
+      Then both chats read the same number of prompt tokens
+      And both chats give the same answer
 
   Rule: A conversation longer than the context window is shortened, not refused
 
     Ollama drops the oldest messages, keeping the system message and the last one, until the
     prompt fits `num_ctx`. Clients such as Aider rely on an answer rather than an error.
 
-    Scenario: A conversation that overflows a small context window is still answered
-      When a client chats with a conversation about twice as long as a 256-token context window
+    Scenario: An overflowing conversation keeps the system message and the newest messages that fit
+      When a client chats with a conversation about twice as long as a 128-token context window
+      Then the response status is 200
+      And the model read no more prompt tokens than the context window holds
+      And the model read the system message and the newest messages that fit, as a request of just those reads them
+
+    Scenario: A single message longer than the context window is answered within it or refused, never failed
+      When a client chats with one message about twice as long as a 128-token context window
+      Then the chat is answered within the context window or refused with a client error about the context
+
+  Rule: An empty conversation loads the model and keep_alive 0 unloads it
+
+    Scenario: A chat with no messages loads the model
+      Given the model under test is not loaded
+      When a client chats with no messages
+      Then the response status is 200
+      And the response is a single "load" object without metrics
+      And the model under test is listed as running now
+
+    Scenario: A chat with no messages and keep_alive 0 unloads the model
+      Given the model under test has answered a prompt
+      When a client unloads the model by chatting with no messages and keep_alive 0
+      Then the response status is 200
+      And the response is a single "unload" object without metrics
+      And the model under test is soon no longer listed as running
+
+  Rule: Chats sent at the same time do not mix
+
+    Scenario: Two chats sent at once each get the answer they get alone
+      When a client sends two different chats at once at temperature 0
+      Then each chat's answer equals its answer when sent alone
+
+  Rule: A model is refused what it cannot do, with Ollama's status and text
+
+    Scenario Outline: A chat asking a model that cannot think to think <level> is refused
+      When a client chats with think set to <value>
+      Then the response status is 400
+      And the error names the model as sent and says "does not support thinking"
+
+      Examples:
+        | level           | value    |
+        | at all          | true     |
+        | hard            | "high"   |
+        | a medium amount | "medium" |
+        | a little        | "low"    |
+
+    Scenario: A chat that turns thinking off is answered by a model that cannot think
+      When a client chats with think set to false
       Then the response status is 200
       And the response is a final chat object with Ollama's fields
-      And the model read no more prompt tokens than the context window holds
 
   Rule: Requests shaped like real clients' are accepted
 

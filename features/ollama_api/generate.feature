@@ -30,25 +30,74 @@ Feature: Generating a completion
       And generation stopped because of "length"
       And at most 4 tokens were generated
 
-    Scenario: Unknown option keys are ignored
-      When a client asks for a completion with the unknown option "not_an_option"
-      Then the response status is 200
-      And the response is a final completion object with Ollama's fields
-
-    Scenario Outline: keep_alive given as <form> is accepted
-      When a client asks for a completion with keep_alive <value>
-      Then the response status is 200
-      And the response is a final completion object with Ollama's fields
-
-      Examples:
-        | form                       | value |
-        | a number of seconds        | 1800  |
-        | a duration                 | "10m" |
-        | a negative number, forever | -1    |
+    Scenario: An unknown option key is ignored
+      When a client asks for a completion with and without the unknown option "not_an_option"
+      Then both answers are identical
 
     Scenario: The same request at temperature 0 gives the same answer
       When a client asks twice for the same completion at temperature 0
       Then both answers are identical
+
+    Scenario: A stop sequence ends the answer just before it, with reason "stop"
+      When a client asks for a completion that stops at a word of its temperature-0 answer
+      Then generation stopped because of "stop"
+      And the answer is the temperature-0 answer up to that word, without it
+
+    Scenario Outline: <option> at temperature 1 gives the temperature-0 answer whatever the seed
+      When a client asks for the same completion at temperature 1 with seeds 1, 2 and 3 and <option>
+      Then every answer is the temperature-0 answer
+
+      Examples:
+        | option  |
+        | top_k 1 |
+        | top_p 0 |
+
+    Scenario: At temperature 1 different seeds give different answers
+      When a client asks for the same completion at temperature 1 with seeds 1, 2 and 3 and no other option
+      Then the answers are not all the same
+
+    Scenario: At temperature 1 the same seed gives the same answer
+      When a client asks twice for the same completion at temperature 1 with seed 7
+      Then both answers are identical
+
+  Rule: The answer reaches the client as the model wrote it
+
+    Scenario: An answer that starts with a line break keeps it, streamed or not
+      When a client asks for a raw completion of a list cut at the end of a line, streamed and not streamed
+      Then the answer starts with whitespace
+      And the joined stream equals the non-streamed answer byte for byte
+
+    Scenario: Multi-byte characters arrive whole in every chunk of a stream
+      When a client asks for a raw completion of a line of emoji, streamed and not streamed
+      Then every chunk carries whole characters and the answer has characters beyond ASCII
+      And the joined stream equals the non-streamed answer byte for byte
+
+  Rule: keep_alive sets how long the model stays loaded after a request
+
+    A number is seconds, a string a Go duration, a negative value means for ever and 0 unloads the
+    model once the answer is complete. `/api/ps` shows when the model will be unloaded.
+
+    Scenario Outline: keep_alive given as <form> keeps the model loaded <how long>
+      When a client asks for a completion with keep_alive <value>
+      Then the response status is 200
+      And the running model expires <expiry>
+
+      Examples:
+        | form                | value | how long         | expiry                     |
+        | a number of seconds | 120   | for two minutes  | about 120 seconds from now |
+        | a duration          | "5m"  | for five minutes | about 300 seconds from now |
+        | a negative number   | -1    | for ever         | in the far future          |
+        | a negative duration | "-1m" | for ever         | in the far future          |
+
+    Scenario Outline: keep_alive <value> answers, then unloads the model
+      When a client asks for a completion with keep_alive <value>
+      Then the response status is 200
+      And the model under test is soon no longer listed as running
+
+      Examples:
+        | value |
+        | 0     |
+        | "0s"  |
 
   Rule: The prompt is templated unless the client asks for raw mode
 
@@ -77,8 +126,6 @@ Feature: Generating a completion
       Then the response status is 200
       And the response is a single "load" object without metrics
 
-    # Slow: the next scenario has to load the model again.
-    @slow
     Scenario: An empty prompt with keep_alive 0 unloads the model
       Given the model under test has answered a prompt
       When a client unloads the model with keep_alive 0
@@ -99,3 +146,34 @@ Feature: Generating a completion
         | format        |
         | JSON mode     |
         | a JSON schema |
+
+  Rule: A model is refused what it cannot do, with Ollama's status and text
+
+    Scenario Outline: A completion asking a model that cannot think to think <level> is refused
+      When a client asks for a completion with think set to <value>
+      Then the response status is 400
+      And the error names the model as sent and says "does not support thinking"
+
+      Examples:
+        | level           | value    |
+        | at all          | true     |
+        | hard            | "high"   |
+        | a medium amount | "medium" |
+        | a little        | "low"    |
+
+    Scenario: A completion that turns thinking off is answered by a model that cannot think
+      When a client asks for a completion with think set to false
+      Then the response status is 200
+      And the response is a final completion object with Ollama's fields
+
+    Scenario: A suffix to fill in is refused by a model without the insert capability
+      When a client asks for a completion with a suffix to fill in the middle
+      Then the response status is 400
+      And the error names the model in full and says "does not support insert"
+
+  Rule: A generation longer than the context window ends normally
+
+    Scenario: A long story without a budget in a small context window ends within ten windows
+      When a client asks for a long story without a token budget in a 64-token context window
+      Then the response status is 200
+      And the answer ends normally within ten context windows

@@ -37,12 +37,34 @@ Feature: Listing, showing and running models
       Then the response status is 200
       And the model info gives the context length under the model's architecture
 
-  Rule: Model names are matched the way Ollama matches them
+  Rule: Model details read as Ollama writes them, the same wherever a model is listed
 
-    Scenario: A model name in another case finds the same model
-      When a client asks for a completion naming the model under test in upper case
+    Scenario: Parameter size and quantization level are in Ollama's format on tags, show and ps alike
+      Given the model under test has answered a prompt
+      When a client lists the installed models, shows the model under test and lists the running models
+      Then the parameter size is the shown parameter count written as Ollama writes it
+      And the quantization level is a GGUF file type as Ollama names it
+      And the details are the same on all three
+
+  Rule: Model names are matched case-insensitively and echoed exactly as sent
+
+    Inference answers name the model with the very string the client sent; only the lists use
+    Ollama's `name:tag` form.
+
+    Scenario Outline: A <kind> naming the model <form> is answered under that very name
+      When a client asks for a <kind> naming the model under test <form>
       Then the response status is 200
       And the model name is echoed exactly as the client sent it
+
+      Examples:
+        | kind       | form                          |
+        | completion | in upper case                 |
+        | completion | without its tag               |
+        | completion | with ":latest"                |
+        | completion | in upper case without its tag |
+        | chat       | in upper case                 |
+        | chat       | without its tag               |
+        | chat       | in upper case with ":latest"  |
 
   Rule: Models that have answered are listed as running
 
