@@ -19,6 +19,7 @@ from hamcrest import (
     greater_than_or_equal_to,
     has_key,
     has_length,
+    only_contains,
 )
 from parse_type import TypeBuilder
 
@@ -39,6 +40,7 @@ from support.shapes import (
 
 PROMPT = "Why is the sky blue?"
 LONG_PROMPT = "Write a long story about a dragon."
+ZERO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 register_type(
     NativeAnswer=TypeBuilder.make_choice(["completion", "chat"]),
@@ -133,6 +135,12 @@ def step_stream_chat_completion_usage(context: Context) -> None:
     context.response = _chat_completion(context, stream=True, stream_options={"include_usage": True})
 
 
+@when("an OpenAI client streams a chat completion limited to {tokens:d} tokens")
+def step_stream_chat_completion_limited(context: Context, tokens: int) -> None:
+    """A streamed chat completion that max_tokens cuts short."""
+    context.response = _chat_completion(context, stream=True, max_tokens=tokens)
+
+
 @when("an OpenAI client asks for the same chat completion streamed and not streamed")
 def step_chat_completion_both_ways(context: Context) -> None:
     """The same deterministic chat completion, streamed and then not."""
@@ -146,6 +154,13 @@ def step_chat_completion_both_ways(context: Context) -> None:
 def step_stream_completion(context: Context) -> None:
     """A streamed legacy completion."""
     body = openai_api.completion_body(context.settings.model, PROMPT, stream=True)
+    context.response = context.openai.completions(body)
+
+
+@when("an OpenAI client streams a text completion including usage")
+def step_stream_completion_usage(context: Context) -> None:
+    """A streamed legacy completion with stream_options.include_usage."""
+    body = openai_api.completion_body(context.settings.model, PROMPT, stream=True, stream_options={"include_usage": True})
     context.response = context.openai.completions(body)
 
 
@@ -196,6 +211,15 @@ def step_finish_chunk(context: Context) -> None:
     assert_that(choices[-1], equal_to(finished[0]), response.describe())
 
 
+@then('the finish chunk gives the reason "{reason}"')
+def step_finish_reason(context: Context, reason: str) -> None:
+    """The one chunk with a finish reason gives this one."""
+    response: Exchange = context.response
+    choices = [chunk["choices"][0] for chunk in _sse_chunks(response) if chunk["choices"]]
+    reasons = [choice["finish_reason"] for choice in choices if choice.get("finish_reason") is not None]
+    assert_that(reasons, equal_to([reason]), response.describe())
+
+
 @then("the chunk before [DONE] has no choices and carries the usage")
 def step_usage_chunk(context: Context) -> None:
     """The last JSON chunk is the usage chunk."""
@@ -213,6 +237,15 @@ def step_usage_only_last(context: Context) -> None:
     response: Exchange = context.response
     for chunk in _sse_chunks(response)[:-1]:
         assert_that("usage" in chunk, equal_to(False), f"usage in a content chunk\n{response.describe()}")
+
+
+@then("every other chunk carries a usage of zero tokens")
+def step_zero_usage_before_last(context: Context) -> None:
+    """Legacy completion chunks carry a zeroed usage, as Ollama sends them, until the usage chunk."""
+    response: Exchange = context.response
+    usages = [chunk.get("usage") for chunk in _sse_chunks(response)[:-1]]
+    # only_contains also refuses an empty list: a stream of nothing but the usage chunk has no chunk to check.
+    assert_that(usages, only_contains(equal_to(ZERO_USAGE)), response.describe())
 
 
 # -- Arrival times --------------------------------------------------------------------------

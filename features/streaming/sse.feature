@@ -7,6 +7,7 @@ Feature: Server-sent events on the OpenAI API
   Each event is `data: <json>` followed by a blank line, and the stream ends with
   `data: [DONE]`. The role comes in the first chunk only; a separate chunk with an empty delta
   carries the finish reason; with `include_usage` a last chunk with no choices carries the usage.
+  Legacy completion chunks each carry a usage of zero tokens until then, as Ollama sends them.
 
   Rule: Chat completion streams follow OpenAI's framing
 
@@ -23,6 +24,10 @@ Feature: Server-sent events on the OpenAI API
       Then the chunk before [DONE] has no choices and carries the usage
       And no other chunk carries usage
 
+    Scenario: A stream cut short by the token limit says so in its finish chunk
+      When an OpenAI client streams a chat completion limited to 2 tokens
+      Then the finish chunk gives the reason "length"
+
     Scenario: The streamed chat completion joined together equals the non-streamed one
       When an OpenAI client asks for the same chat completion streamed and not streamed
       Then the joined stream equals the non-streamed answer
@@ -34,3 +39,8 @@ Feature: Server-sent events on the OpenAI API
       Then the response is sent as "text/event-stream"
       And every event is a data line with a JSON chunk, and the stream ends with [DONE]
       And every chunk has the fields of a text completion chunk
+
+    Scenario: Usage of a streamed text completion comes in its own last chunk
+      When an OpenAI client streams a text completion including usage
+      Then the chunk before [DONE] has no choices and carries the usage
+      And every other chunk carries a usage of zero tokens
