@@ -26,6 +26,8 @@ log = logging.getLogger("stack.gateway.scheduler")
 T = TypeVar("T")
 DEFAULT_MAX_LOADED = 3
 """Ollama's automatic limit on a CPU-only machine."""
+EXIT_WAIT_S = 5.0
+"""How long an eviction waits for the old runner to exit before the next model loads (Ollama waits up to 5 s for VRAM)."""
 
 
 @dataclass
@@ -52,22 +54,46 @@ class Runner:
 
 
 class Slot:
-    """Permission to run one generation; released exactly once, possibly from the engine's thread."""
+    """Permission to run one generation, held by the request and, once handed over, by the engine's thread.
+
+    It is freed when both have let go: the engine thread when the engine is idle again, the request when it has
+    finished with the runner (a completion's context is tokenized after the engine's last token). Either may come
+    first, and the thread's release may come from another thread.
+    """
 
     def __init__(self, scheduler: Scheduler, runner: Runner) -> None:
         self._scheduler = scheduler
         self.runner = runner
-        self._released = False
+        self._holders = 1
         self._lock = threading.Lock()
-        self.handed_over = False
-        """Set when an engine thread took the slot; that thread frees it once the engine is idle."""
+
+    def hand_over(self) -> Callable[[], None]:
+        """A second holder for an engine thread; the function it returns is that holder's one release."""
+        with self._lock:
+            self._holders += 1
+        released = threading.Event()
+
+        def release() -> None:
+            if not released.is_set():
+                released.set()
+                self.release()
+
+        return release
 
     def release(self) -> None:
         with self._lock:
-            if self._released:
+            self._holders -= 1
+            if self._holders != 0:
                 return
-            self._released = True
         self._scheduler._release(self)
+
+
+@dataclass
+class PendingLoad:
+    """A model being loaded, and how many requests still want it."""
+
+    task: asyncio.Task[Runner]
+    waiters: int = 0
 
 
 class Scheduler:
@@ -80,7 +106,9 @@ class Scheduler:
         self.max_loaded = max_loaded or DEFAULT_MAX_LOADED
         self.runners: dict[str, Runner] = {}
         """Loaded models by model file, so the tags and variants of one GGUF share one runner, as in Ollama."""
-        self._loading: dict[str, asyncio.Future[Runner]] = {}
+        self._loading: dict[str, PendingLoad] = {}
+        self._load_lock = asyncio.Lock()
+        """One load at a time, as Ollama handles one pending load at a time: the room check sees every runner."""
         self._pending = 0
         self._in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -122,8 +150,7 @@ class Scheduler:
         try:
             yield slot
         finally:
-            if not slot.handed_over:
-                slot.release()
+            slot.release()
 
     def _release(self, slot: Slot) -> None:
         """Free the slot and restart the keep_alive clock; runs on the event loop even when called from a thread."""
@@ -143,31 +170,42 @@ class Scheduler:
         runner.expires_at = time.time() + runner.keep_alive if runner.keep_alive != FOREVER else FOREVER
 
     async def load(self, record: ModelRecord, keep_alive: float | None) -> Runner:
-        """The runner for a model, loading it (once, however many requests ask) if needed."""
+        """The runner for a model, loading it (once, however many requests ask) if needed.
+
+        The load belongs to every request waiting for it, not to the one that started it: a client that leaves
+        takes only its own place, and the load stops only when nobody waits for it any more.
+        """
         key = runner_key(record)
         runner = self.runners.get(key)
         if runner is None:
-            future = self._loading.get(key)
-            if future is None:
-                future = asyncio.get_running_loop().create_future()
-                self._loading[key] = future
-                try:
-                    runner = await self._load(record)
-                    future.set_result(runner)
-                except BaseException as error:
-                    future.set_exception(error)
-                    future.exception()  # marks it retrieved for waiters that went away
-                    raise
-                finally:
-                    del self._loading[key]
-            else:
-                runner = await asyncio.shield(future)
+            pending = self._loading.get(key)
+            if pending is None:
+                pending = PendingLoad(asyncio.create_task(self._load(record)))
+                self._loading[key] = pending
+                pending.task.add_done_callback(lambda _: self._forget_load(key, pending))
+            pending.waiters += 1
+            try:
+                runner = await asyncio.shield(pending.task)
+            finally:
+                pending.waiters -= 1
+                if pending.waiters == 0 and not pending.task.done():
+                    pending.task.cancel()
         runner.keep_alive = self.default_keep_alive if keep_alive is None else keep_alive
         if runner.active == 0:
             runner.expires_at = FOREVER if runner.keep_alive == FOREVER else time.time() + runner.keep_alive
         return runner
 
+    def _forget_load(self, key: str, pending: PendingLoad) -> None:
+        if self._loading.get(key) is pending:
+            del self._loading[key]
+        if not pending.task.cancelled():
+            pending.task.exception()  # retrieved here, so a failed load nobody waits for is not logged as lost
+
     async def _load(self, record: ModelRecord) -> Runner:
+        async with self._load_lock:
+            return await self._load_locked(record)
+
+    async def _load_locked(self, record: ModelRecord) -> Runner:
         await self._make_room()
         engine = self.engine.name
         name = record.name.short
@@ -211,7 +249,7 @@ class Scheduler:
                 await asyncio.sleep(0.05)
                 continue
             oldest = min(idle, key=lambda runner: runner.expires_at)
-            await self._unload(runner_key(oldest.record), reason="evicted")
+            await self._unload(runner_key(oldest.record), reason="evicted", wait=True)
 
     async def unload(self, record: ModelRecord, reason: str = "request") -> bool:
         """Unload a model now if it is idle; a busy one goes as soon as its last request ends, as Ollama's keep_alive 0.
@@ -224,8 +262,11 @@ class Scheduler:
             return False
         return await self._unload(runner_key(record), reason)
 
-    async def _unload(self, key: str, reason: str, force: bool = False) -> bool:
-        """Stop the runner under `key` if nothing runs on it, or whatever runs when forced."""
+    async def _unload(self, key: str, reason: str, force: bool = False, wait: bool = False) -> bool:
+        """Stop the runner under `key` if nothing runs on it, or whatever runs when forced.
+
+        `wait` returns only once the process has exited, so an evicted model's memory is free before the next loads.
+        """
         runner = self.runners.get(key)
         if runner is None or (runner.active and not force):
             return False
@@ -233,6 +274,9 @@ class Scheduler:
         if runner.watcher is not None:
             runner.watcher.cancel()
         runner.model.close()
+        if wait:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runner.model.wait_exit(), timeout=EXIT_WAIT_S)
         name, engine = runner.record.name.short, self.engine.name
         self.metrics.model_loaded.labels(name, engine).set(0)
         self.metrics.model_unloads.labels(name, engine, reason).inc()

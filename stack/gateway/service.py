@@ -362,8 +362,7 @@ class Gateway:
             reserve = min(int(options["num_predict"]) if int(options["num_predict"]) > 0 else RESPONSE_RESERVE, num_ctx // 2)
             prompt, prompt_tokens = await asyncio.to_thread(build, engine_model, num_ctx - reserve)
             sampling = sampling_for(options, num_ctx, len(prompt_tokens), json_schema)
-            slot.handed_over = True
-            stream = iterate_in_thread(lambda: engine_model.generate(prompt, sampling), slot.release)
+            stream = iterate_in_thread(lambda: engine_model.generate(prompt, sampling), slot.hand_over())
             labels = (endpoint, record.name.short)
             first: float | None = None
             last = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
 import time
@@ -16,7 +17,7 @@ from stack.gateway.engines import Finish, ModelFile, Piece, Sampling
 from stack.gateway.errors import GatewayError
 from stack.gateway.metrics import Metrics
 from stack.gateway.scheduler import Scheduler, iterate_in_thread
-from stack.gateway.store import ModelRecord, ModelStore
+from stack.gateway.store import MODEL_LAYER, ModelRecord, ModelStore
 
 
 class SleepyModel:
@@ -88,10 +89,9 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> ModelRecord:
 
 async def _generate(scheduler: Scheduler, record: ModelRecord, tokens: int) -> int:
     async with scheduler.slot(record, None) as slot:
-        slot.handed_over = True
         model = slot.runner.model
         count = 0
-        async for event in iterate_in_thread(lambda: model.generate("p", Sampling(max_tokens=tokens)), slot.release):
+        async for event in iterate_in_thread(lambda: model.generate("p", Sampling(max_tokens=tokens)), slot.hand_over()):
             count += isinstance(event, Piece)
         return count
 
@@ -134,8 +134,7 @@ def test_stopping_a_stream_frees_the_slot_once_the_engine_has_stopped(record: Mo
         scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
         await scheduler.start()
         async with scheduler.slot(record, None) as slot:
-            slot.handed_over = True
-            stream = iterate_in_thread(lambda: engine.model.generate("p", Sampling(max_tokens=1000)), slot.release)
+            stream = iterate_in_thread(lambda: engine.model.generate("p", Sampling(max_tokens=1000)), slot.hand_over())
             async for _ in stream:
                 break
             await stream.aclose()
@@ -168,3 +167,116 @@ def test_aliases_share_one_runner(record: ModelRecord, tmp_path: Path) -> None:
     store = ModelStore(record.blobs.parent)
     latest = store.find("smollm2:latest")
     assert latest is not None and latest.manifest_digest == record.manifest_digest
+
+
+class SlowLoadEngine(SleepyEngine):
+    """Loads take a while, as a real runner's do; it counts loads in progress and loads that were cancelled."""
+
+    def __init__(self, load_seconds: float) -> None:
+        super().__init__(1)
+        self.load_seconds = load_seconds
+        self.loading = 0
+        self.peak_loading = 0
+        self.cancelled = 0
+
+    async def load(self, model: ModelFile) -> SleepyModel:
+        self.loading += 1
+        self.peak_loading = max(self.peak_loading, self.loading)
+        try:
+            await asyncio.sleep(self.load_seconds)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        finally:
+            self.loading -= 1
+        return SleepyModel()
+
+
+def test_a_client_leaving_during_a_load_leaves_the_load_to_the_others_waiting_for_it(record: ModelRecord) -> None:
+    """Issue 23, item 2: the second client of a load whose first client left once got a plain 500."""
+    engine = SlowLoadEngine(0.5)
+
+    async def run() -> tuple[str, int]:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        first = asyncio.create_task(scheduler.load(record, None))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(scheduler.load(record, None))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        outcome = "loaded" if await second else "none"
+        await scheduler.stop()
+        return outcome, engine.cancelled
+
+    assert asyncio.run(run()) == ("loaded", 0)
+
+
+def test_a_load_nobody_waits_for_any_more_is_stopped(record: ModelRecord) -> None:
+    engine = SlowLoadEngine(5.0)
+
+    async def run() -> tuple[int, int]:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        waiters = [asyncio.create_task(scheduler.load(record, None)) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.sleep(0.05)
+        loaded = len(scheduler.loaded())
+        await scheduler.stop()
+        return engine.cancelled, loaded
+
+    assert asyncio.run(run()) == (1, 0)
+
+
+def test_a_model_that_is_loading_counts_against_the_loaded_models_limit(record: ModelRecord, tmp_path: Path) -> None:
+    """Issue 23, item 3: with a limit of 1, two first requests for two models at once must not both load."""
+    other = _second_model(record)
+    engine = SlowLoadEngine(0.3)
+
+    async def run() -> tuple[int, int]:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        peak_loaded = 0
+
+        async def use(which: ModelRecord) -> None:
+            nonlocal peak_loaded
+            async with scheduler.slot(which, None):
+                peak_loaded = max(peak_loaded, len(scheduler.runners) + engine.loading)
+
+        await asyncio.gather(use(record), use(other))
+        await scheduler.stop()
+        return engine.peak_loading, peak_loaded
+
+    assert asyncio.run(run()) == (1, 1)
+
+
+def test_a_request_keeps_its_runner_until_it_has_ended_not_only_until_the_engine_has(record: ModelRecord) -> None:
+    """Issue 23, item 4: /api/generate tokenizes its answer for `context` after the last token; keep_alive 0 must wait for it."""
+    engine = SleepyEngine(1)
+
+    async def run() -> tuple[int, int]:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        async with scheduler.slot(record, 0) as slot:
+            async for _ in iterate_in_thread(lambda: engine.model.generate("p", Sampling(max_tokens=2)), slot.hand_over()):
+                pass
+            await asyncio.sleep(0.6)  # the reaper looks every 0.25 s
+            during = len(scheduler.loaded())
+        await asyncio.sleep(0.6)
+        after = len(scheduler.loaded())
+        await scheduler.stop()
+        return during, after
+
+    assert asyncio.run(run()) == (1, 0)
+
+
+def _second_model(record: ModelRecord) -> ModelRecord:
+    """The same model under a second blob digest: another runner key, as a second model would be."""
+    digest = "sha256:" + "e" * 64
+    alias = record.blobs / digest.replace(":", "-")
+    if not alias.exists():
+        # A hard link, not a symlink: runner keys are resolved paths, and a symlink resolves to the first model's file.
+        os.link(record.gguf_path, alias)
+    layers = [dict(layer, digest=digest) if layer.get("mediaType") == MODEL_LAYER else layer for layer in record.layers]
+    return dataclasses.replace(record, manifest={**record.manifest, "layers": layers})
