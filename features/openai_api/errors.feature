@@ -22,6 +22,7 @@ Feature: OpenAI-shaped errors
         | an empty message list            | POST /v1/chat/completions | 400    | invalid_request_error | [] is too short - 'messages'                                                                                  |
         | no input                         | POST /v1/embeddings       | 400    | invalid_request_error | invalid input                                                                                                 |
         | a request without a model        | POST /v1/completions      | 404    | not_found_error       | model '' not found                                                                                            |
+        | a request without a model        | POST /v1/chat/completions | 400    | invalid_request_error | model is required                                                                                             |
         | message content that is not text | POST /v1/chat/completions | 400    | invalid_request_error | invalid message content type: float64                                                                         |
         | an image given by URL            | POST /v1/chat/completions | 400    | invalid_request_error | image URLs are not currently supported, please use base64 encoded data instead                                |
         | an unsupported encoding format   | POST /v1/embeddings       | 400    | invalid_request_error | Invalid value for 'encoding_format' = hex. Supported values: ['float', 'base64'].                             |
