@@ -71,6 +71,6 @@ Feature: OpenAI chat completions
       And both completions give the same answer
 
       Examples:
-        | form                           | equivalent                |
-        | a developer message            | a system message          |
+        | form                                 | equivalent                |
+        | a developer message                  | a system message          |
         | content as an array of one text part | content as a plain string |
