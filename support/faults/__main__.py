@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--area", choices=AREAS, help="only the faults of this area")
     parser.add_argument("--out", type=Path, help="where table.md, results.json and logs/ go (default results/faults/<UTC time>/)")
     parser.add_argument("--timeout", type=float, metavar="S",
-                        help="seconds one fault's run may take (default twice the control's time plus 120)")
+                        help="seconds one fault's run may take (default twice what its feature files took in the control, plus 120)")
     return parser  # fmt: skip
 
 

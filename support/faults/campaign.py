@@ -15,6 +15,7 @@ from support.faults.workspace import Workspace
 
 VERDICTS = {"failed": "killed", "passed": "survived", "error": "error"}
 CONTROL_LOG = "control.log"
+STARTUP_ALLOWANCE_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -78,14 +79,18 @@ def run_campaign(
         clock.say(f"control: {control.outcome}, {control.scenarios} scenarios in {control.seconds:.0f} s {control.first_failure or control.detail}".rstrip())
         if control.outcome != "passed":
             return campaign
-        # Each fault names fewer features than the control ran, so twice its time is room enough; more is a hang.
-        limit = timeout_s if timeout_s is not None else 2 * control.seconds + 120
         for number, fault in enumerate(faults, start=1):
-            result = _try_fault(workspace, fault, engine, out, limit)
+            result = _try_fault(workspace, fault, engine, out, timeout_s if timeout_s is not None else time_limit(control, fault))
             campaign.results.append(result)
             saved(campaign)
             clock.say(f"{number}/{len(faults)} {fault.name}: {result.verdict} in {result.run.seconds:.0f} s {result.run.first_failure or result.run.detail}".rstrip())
     return campaign
+
+
+def time_limit(control: BehaveRun, fault: Fault) -> float:
+    """Twice what the fault's feature files took in the control, plus two minutes to start the gateway: more is a hang."""
+    paths = {feature.split(":", 1)[0] for feature in fault.features}
+    return 2 * sum(control.feature_seconds.get(path, control.seconds) for path in paths) + STARTUP_ALLOWANCE_S
 
 
 def _try_fault(workspace: Workspace, fault: Fault, engine: str, out: Path, limit_s: float) -> FaultResult:

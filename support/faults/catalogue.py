@@ -125,12 +125,15 @@ def select(faults: Sequence[Fault], names: Iterable[str] = (), area: str | None 
 
 
 def union_of_features(faults: Sequence[Fault]) -> list[str]:
-    """The feature files the faults name, once each, in first-named order; a whole file covers its lines."""
-    whole = {feature for fault in faults for feature in fault.features if ":" not in feature}
-    seen: dict[str, None] = {}
+    """The feature files the faults name, each once and its lines together (behave reads a file named twice apart
+    as two features); a file named whole covers its lines."""
+    lines: dict[str, list[str] | None] = {}
     for fault in faults:
         for feature in fault.features:
-            if feature.split(":", 1)[0] in whole:
-                feature = feature.split(":", 1)[0]
-            seen.setdefault(feature, None)
-    return list(seen)
+            path, _, line = feature.partition(":")
+            known = lines.setdefault(path, [])
+            if not line:
+                lines[path] = None
+            elif known is not None and line not in known:
+                known.append(line)
+    return [entry for path, known in lines.items() for entry in ([f"{path}:{line}" for line in sorted(known, key=int)] if known else [path])]

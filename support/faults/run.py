@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class BehaveRun:
     """`file:line scenario name`, then the step that did not pass and its message's first line."""
     detail: str = ""
     """Why a run is an error."""
+    feature_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds the scenarios of each feature file took, from the report's step durations (no gateway start)."""
 
 
 def behave_command(copy: Path, features: Sequence[str], engine: str) -> list[str]:
@@ -105,13 +107,24 @@ def outcome_of(returncode: int | None, report: list[dict[str, Any]] | None, seco
     scenarios = [element for feature in report for element in feature.get("elements", []) if element.get("type") == "scenario"]
     ran = [scenario for scenario in scenarios if scenario.get("status") in _RAN]
     failing = [scenario for scenario in ran if scenario.get("status") in _FAILED]
+    timed = feature_seconds(report)
     if failing:
-        return BehaveRun("failed", seconds, len(ran), first_failure=_describe_failure(failing[0]))
+        return BehaveRun("failed", seconds, len(ran), first_failure=_describe_failure(failing[0]), feature_seconds=timed)
     if returncode != 0:
         return BehaveRun("error", seconds, len(ran), detail=f"behave exited with {returncode} before any scenario failed (a hook or the stack)")
     if not ran:
         return BehaveRun("error", seconds, detail="no scenario ran")
-    return BehaveRun("passed", seconds, len(ran))
+    return BehaveRun("passed", seconds, len(ran), feature_seconds=timed)
+
+
+def feature_seconds(report: list[dict[str, Any]]) -> dict[str, float]:
+    """The time each feature file's steps took; behave reads a file named twice as two features, so they add up."""
+    timed: dict[str, float] = {}
+    for feature in report:
+        path = str(feature.get("location", "?")).split(":", 1)[0]
+        steps = [step for element in feature.get("elements", []) for step in element.get("steps", [])]
+        timed[path] = timed.get(path, 0.0) + sum(float(step.get("result", {}).get("duration", 0.0)) for step in steps)
+    return timed
 
 
 def _describe_failure(scenario: dict[str, Any]) -> str:

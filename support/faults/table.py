@@ -61,7 +61,10 @@ def table(campaign: Campaign) -> str:
 
 
 def _run_json(run: BehaveRun | None) -> dict[str, Any] | None:
-    return None if run is None else {**dataclasses.asdict(run), "seconds": round(run.seconds, 1)}
+    if run is None:
+        return None
+    timed = {path: round(seconds, 1) for path, seconds in run.feature_seconds.items()}
+    return {**dataclasses.asdict(run), "seconds": round(run.seconds, 1), "feature_seconds": timed}
 
 
 def _result_json(result: FaultResult) -> dict[str, Any]:

@@ -86,3 +86,8 @@ def test_selection_by_name_and_area() -> None:
 def test_the_control_runs_each_feature_once_and_a_whole_file_covers_its_lines() -> None:
     faults = [_fault("a", features=("features/a.feature:12", "features/b.feature")), _fault("b", features=("features/a.feature",))]
     assert union_of_features(faults) == ["features/a.feature", "features/b.feature"]
+
+
+def test_the_lines_of_a_file_stay_together_in_order() -> None:
+    faults = [_fault("a", features=("features/a.feature:30", "features/b.feature:5")), _fault("b", features=("features/a.feature:4",))]
+    assert union_of_features(faults) == ["features/a.feature:4", "features/a.feature:30", "features/b.feature:5"]

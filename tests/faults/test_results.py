@@ -7,28 +7,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from support.faults.campaign import Campaign, FaultResult
+from support.faults.campaign import Campaign, FaultResult, time_limit
 from support.faults.catalogue import Fault
 from support.faults.run import BehaveRun, outcome_of
 from support.faults.table import write_results
 
-FAULT = Fault("errors-a|b", "errors", "the text | changed", "f.py", "a", "b", ("features/a.feature",), "errors.yaml")
+FAULT = Fault("errors-a|b", "errors", "the text | changed", "f.py", "a", "b", ("features/a.feature:7",), "errors.yaml")
 
 
 def _scenario(status: str, name: str = "A request is refused", error: Any = None) -> dict[str, Any]:
-    result: dict[str, Any] = {"status": status} if error is None else {"status": status, "error_message": error}
+    result: dict[str, Any] = {"status": status, "duration": 1.5}
+    if error is not None:
+        result["error_message"] = error
     step = {"keyword": "Then", "name": "the response status is 404", "result": result}
     return {"type": "scenario", "name": name, "location": "features/a.feature:7", "status": status, "steps": [step]}
 
 
 def _report(*scenarios: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"name": "A", "elements": list(scenarios)}]
+    return [{"name": "A", "location": "features/a.feature:1", "elements": list(scenarios)}]
 
 
 def test_a_failed_scenario_kills_and_names_the_step_and_what_came_back() -> None:
     message = ["GET /api/x -> 400", "{...}", "Expected: <404>", "     but: was <400>"]
     run = outcome_of(1, _report(_scenario("passed"), _scenario("failed", error=message)), 12.0)
-    assert run == BehaveRun("failed", 12.0, 2, "features/a.feature:7 A request is refused: Then the response status is 404 (Expected: <404> but: was <400>)")
+    assert run.outcome == "failed"
+    assert run.scenarios == 2
+    assert run.first_failure == "features/a.feature:7 A request is refused: Then the response status is 404 (Expected: <404> but: was <400>)"
 
 
 def test_a_scenario_that_raised_counts_as_a_kill() -> None:
@@ -36,7 +40,12 @@ def test_a_scenario_that_raised_counts_as_a_kill() -> None:
 
 
 def test_all_passed_is_a_survivor() -> None:
-    assert outcome_of(0, _report(_scenario("passed"), _scenario("skipped")), 3.0) == BehaveRun("passed", 3.0, 1)
+    assert outcome_of(0, _report(_scenario("passed"), _scenario("skipped")), 3.0) == BehaveRun("passed", 3.0, 1, feature_seconds={"features/a.feature": 3.0})
+
+
+def test_a_fault_may_take_twice_what_its_features_took_in_the_control_plus_the_start() -> None:
+    control = BehaveRun("passed", 100.0, 9, feature_seconds={"features/a.feature": 10.0, "features/b.feature": 80.0})
+    assert time_limit(control, FAULT) == 2 * 10.0 + 120
 
 
 def test_a_run_that_never_got_to_a_scenario_is_an_error_not_a_kill() -> None:
