@@ -13,9 +13,6 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import allure
@@ -36,8 +33,8 @@ from hamcrest import (
 from support.http import Exchange
 from support.models import transfer
 from support.models.client import ModelsClient
-from support.models.crash import Interruption, kill_once_under_way
-from support.models.gateway import BUNDLED, StoreGateway, own_gguf, smollm2_gguf
+from support.models.crash import TRIES, Crash, StoreOperation, kill_inside, store_operation
+from support.models.gateway import StoreGateway, own_gguf, smollm2_gguf
 from support.models.store import blob_digests, has_blob_file, store_problems, unused_blobs
 from support.ollama import listed_name
 from support.polling import wait_until
@@ -459,74 +456,39 @@ def step_model_request(context: Context, operation: str) -> None:
 # -- SIGKILL during a store operation ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CrashPlan:
-    """A store operation to cut: the request as sent on a socket, and the model (or blob) it makes or removes."""
-
-    request: Callable[[], bytes]
-    name: str
-    removes: bool = False
-
-
-def _crash_plan(context: Context, operation: str) -> CrashPlan:
-    """The operation, with whatever it needs made beforehand (the GGUF a create reads, the model a delete removes)."""
-    models = _models(context)
-
-    def sent(method: str, path: str, body: dict[str, Any]) -> Callable[[], bytes]:
-        return lambda: transfer.send_held(models.url, method, path, json.dumps(body).encode())
-
-    if operation == "receives a blob":
-        gguf = smollm2_gguf()
-        digest = "sha256:" + "ef" * 32
-        return CrashPlan(lambda: transfer.cut_upload(models.url, digest, gguf, gguf.stat().st_size // 2, hold_s=60.0), digest)
-    if operation == "creates a model from a GGUF":
-        body = {"model": "crash-gguf", "files": {"m.gguf": _uploaded_digest(context)}, "system": "crash"}
-        return CrashPlan(sent("POST", "/api/create", body), "crash-gguf")
-    if operation == "creates a model from another":
-        return CrashPlan(sent("POST", "/api/create", {"model": "crash-from", "from": BUNDLED, "system": "crash"}), "crash-from")
-    if operation == "copies a model":
-        return CrashPlan(sent("POST", "/api/copy", {"source": BUNDLED, "destination": "crash-copy"}), "crash-copy")
-    if operation == "deletes a model":
-        # A model with a blob of its own, so the delete has a file to remove after the manifest.
-        made = models.create({"model": "crash-delete", "from": BUNDLED, "system": "crash-delete alone", "stream": False})
-        assert_that(made.status, equal_to(200), made.describe())
-        return CrashPlan(sent("DELETE", "/api/delete", {"model": "crash-delete"}), "crash-delete", removes=True)
-    raise ValueError(f"no store operation named {operation!r}")
-
-
 @when("the gateway is killed once the store shows it {operation}, and started again")
 def step_kill_under_way(context: Context, operation: str) -> None:
     """Send the request, SIGKILL the gateway at its first mark on the store, and start it again on that store."""
-    gateway = _gateway(context)
-    context.crash_plan = _crash_plan(context, operation)
-    context.crash_operation = operation
+    gateway, models = _gateway(context), _models(context)
     with allure.step(f"SIGKILL the gateway once the store shows it {operation}"):
-        context.interruption = kill_once_under_way(gateway.models_dir, context.crash_plan.request, gateway.freeze, gateway.kill)
-        attach_text("the interruption", context.interruption.describe())
-    gateway.start()
+        context.crash = kill_inside(gateway, lambda: store_operation(models, operation, own_gguf(gateway.scratch)))
+        attach_text("the interruption", context.crash.interruption.describe())
+    context.crash_operation = operation
 
 
 def _crash_outcome(context: Context) -> str:
     """`completed` when the operation's effect is there after the restart, `rolled back` when it is not."""
-    plan: CrashPlan = context.crash_plan
-    if plan.name.startswith("sha256:"):
-        present = _models(context).has_blob(plan.name).status == 200
+    operation: StoreOperation = context.crash.operation
+    if operation.name.startswith("sha256:"):
+        present = _models(context).has_blob(operation.name).status == 200
     else:
-        present = listed_name(plan.name) in _models(context).listed()
-    return "completed" if present != plan.removes else "rolled back"
+        present = listed_name(operation.name) in _models(context).listed()
+    return "completed" if present != operation.removes else "rolled back"
 
 
 @then("the operation either completed or left no trace, and the report says which")
 def step_completed_or_rolled_back(context: Context) -> None:
     """Every model but the operation's own is listed as before; the outcome goes to the report with the evidence."""
     outcome = _crash_outcome(context)
-    interruption: Interruption = context.interruption
-    own = listed_name(context.crash_plan.name)
+    crash: Crash = context.crash
+    inside = "inside it" if crash.inside else "after its last write"
+    interruption = crash.interruption
+    own = listed_name(crash.operation.name)
     after = {name: digest for name, digest in _models(context).listed().items() if name != own}
     before = {name: digest for name, digest in context.listed_before.items() if name != own}
     figures.record(context.settings.results_dir, "nothing_lost", f"gateway SIGKILLed while it {context.crash_operation}",
-                   {"outcome": outcome, **interruption.figures()})
-    attach_text("outcome", f"{outcome}\n{interruption.describe()}")
+                   {"outcome": outcome, "kill fell": inside, "kills": crash.kills, **interruption.figures()})
+    attach_text("outcome", f"{outcome}; the kill fell {inside} (kill {crash.kills} of at most {TRIES})\n{interruption.describe()}")
     assert_that(after, equal_to(before), f"other models changed ({outcome})\n{interruption.describe()}")
 
 
@@ -534,7 +496,7 @@ def step_completed_or_rolled_back(context: Context) -> None:
 def step_no_unused_blobs(context: Context) -> None:
     """The restart pruned what a rolled-back operation had written, as Ollama prunes at start-up."""
     root = _gateway(context).models_dir
-    assert_that(unused_blobs(root), empty(), f"{root}\n{context.interruption.describe()}")
+    assert_that(unused_blobs(root), empty(), f"{root}\n{context.crash.interruption.describe()}")
 
 
 @then("every listed model can be shown and answers")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -100,15 +101,27 @@ Snapshot = dict[str, int]
 
 def snapshot(root: Path, leave_out: Path | None = None) -> Snapshot:
     """The paths and sizes under a directory now, but for those under `leave_out`; a file that goes while it is read
-    is left out too."""
+    is left out too. Read with os.scandir, quick enough to poll while a gateway writes."""
     found: Snapshot = {}
-    for path in root.rglob("*"):
-        if leave_out is not None and path.is_relative_to(leave_out):
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        if leave_out is not None and directory == leave_out:
             continue
         try:
-            found[str(path.relative_to(root))] = -1 if path.is_dir() else path.stat().st_size
+            entries = list(os.scandir(directory))
         except FileNotFoundError:
             continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    found[str(path.relative_to(root))] = -1
+                    pending.append(path)
+                else:
+                    found[str(path.relative_to(root))] = entry.stat().st_size
+            except FileNotFoundError:
+                continue
     return found
 
 
