@@ -52,7 +52,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     scheduler = Scheduler(
         engine, metrics,
         num_parallel=settings.num_parallel, max_queue=settings.max_queue,
-        default_keep_alive=settings.keep_alive, max_loaded=settings.max_loaded_models,
+        default_keep_alive=settings.keep_alive, max_loaded=settings.max_loaded_models, ping_timeout=settings.ping_timeout,
     )
     gateway = Gateway(settings, store, scheduler, metrics)
 

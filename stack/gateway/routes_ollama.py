@@ -75,7 +75,8 @@ async def _respond(request: Request, chunks: Chunk | AsyncIterator[Chunk], strea
     if isinstance(chunks, dict):
         return json_response(chunks)
     if stream:
-        first, rest = await first_and_rest(chunks)
+        # A client that leaves before the first chunk gives up its queue place, its load and its prefill at once.
+        first, rest = await until_disconnect(request, first_and_rest(chunks))
         if first is None:
             return json_response({})
         return await ndjson_stream(request, first, rest)

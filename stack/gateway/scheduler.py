@@ -97,8 +97,10 @@ class PendingLoad:
 
 
 class Scheduler:
-    def __init__(self, engine: Engine, metrics: Metrics, *, num_parallel: int, max_queue: int, default_keep_alive: float, max_loaded: int) -> None:
+    def __init__(self, engine: Engine, metrics: Metrics, *, num_parallel: int, max_queue: int, default_keep_alive: float, max_loaded: int,
+                 ping_timeout: float = 10.0) -> None:
         self.engine = engine
+        self.ping_timeout = ping_timeout
         self.metrics = metrics
         self.parallel = max(1, min(num_parallel, engine.max_parallel))
         self.max_queue = max_queue
@@ -177,6 +179,12 @@ class Scheduler:
         """
         key = runner_key(record)
         runner = self.runners.get(key)
+        if runner is not None and runner.active == 0 and not await runner.model.ping(self.ping_timeout):
+            # As Ollama does before reusing a runner: one that no longer answers is replaced, not waited on.
+            log.error("the runner for %s did not answer its health check in %.0f s; starting it again", record.name.short, self.ping_timeout)
+            self.metrics.engine_up.labels(self.engine.name).set(0)
+            await self._unload(key, reason="unresponsive", force=True, wait=True)
+            runner = None
         if runner is None:
             pending = self._loading.get(key)
             if pending is None:

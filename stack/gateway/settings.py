@@ -34,6 +34,9 @@ class Settings:
     api_key: str | None = None
     load_timeout: float = 300.0
     """OLLAMA_LOAD_TIMEOUT: how long a loading runner may stay silent; 0 for no limit."""
+    ping_timeout: float = 10.0
+    """GATEWAY_RUNNER_PING_TIMEOUT: how long an idle runner may take to answer its health check before it is replaced
+    (Ollama's 10 s)."""
     bundled: frozenset[str] | None = None
     """The bundled models to register at start-up by tag; None registers every one installed."""
 
@@ -100,6 +103,7 @@ def from_environment(argv: Sequence[str] | None = None, environ: Mapping[str, st
         max_body_bytes=int(env.get("GATEWAY_MAX_BODY_BYTES", str(Settings.max_body_bytes))),
         api_key=env.get("GATEWAY_API_KEY") or None,
         load_timeout=parse_load_timeout_env(env.get("OLLAMA_LOAD_TIMEOUT") or "5m"),
+        ping_timeout=float(env.get("GATEWAY_RUNNER_PING_TIMEOUT") or Settings.ping_timeout),
         bundled=parse_bundled(args.bundled),
     )
 

@@ -58,6 +58,9 @@ class SleepyModel:
         await asyncio.Event().wait()
         return "never"
 
+    async def ping(self, timeout: float) -> bool:
+        return True
+
     def close(self) -> None:
         pass
 

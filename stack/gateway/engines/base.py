@@ -93,6 +93,10 @@ class ServedModel(LoadedModel, Protocol):
         """Returns, with the exit status in words, once the model's process has ended for whatever reason."""
         ...
 
+    async def ping(self, timeout: float) -> bool:
+        """Whether the model's process answers a health call within the timeout."""
+        ...
+
 
 class InProcessEngine(Protocol):
     name: str

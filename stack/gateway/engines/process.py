@@ -36,10 +36,18 @@ RUNNER_STOPPED = (
     "check ollama server logs for details"
 )
 RUNNER_BROKE = "an error was encountered while running the model: unexpected EOF"
+RUNNER_NOT_RESPONDING = "llama-server not responding"
+TOKENIZE_TIMEOUT_S = 30.0
+"""Tokenizing a whole context window takes milliseconds; a runner silent for this long is hung."""
+EMBED_TIMEOUT_S = 300.0
+"""As long as Ollama waits for a runner to load (OLLAMA_LOAD_TIMEOUT): a batch of long texts on two cores is slow."""
 ERROR_MARKERS = ("error:", "Error:", "panic:", "fatal error:", "GGML_ASSERT", "error loading model", "malloc(", "free(",
                  "double free", "Fatal Python error", "Segmentation fault")
 """Ollama's prefixes of a runner's error lines, and glibc's and CPython's words for a dying process."""
 LAST_ERROR_BYTES = 8192
+READ_BYTES = 65536
+LINE_BYTES = 8192
+"""A runner's stderr line is logged up to this length: one longer line once stopped the reader and, with it, crash handling."""
 
 
 class RunnerFailure(GatewayError):
@@ -85,14 +93,33 @@ class ErrorTail:
         self.last_activity = time.monotonic()
 
     async def follow(self, stream: asyncio.StreamReader) -> None:
-        while line := await stream.readline():
+        """Read to the end of the stream, whatever its lines' lengths: a line longer than the reader's buffer is
+        taken in pieces, and only its first LINE_BYTES are kept, so the pipe is always drained."""
+        pending = b""
+        skipping = False
+        while chunk := await stream.read(READ_BYTES):
             self.last_activity = time.monotonic()
-            text = line.decode(errors="replace").rstrip()
-            log.info("%s: %s", self.label, text)
-            starts = [text.find(marker) for marker in ERROR_MARKERS if marker in text]
-            if starts:
-                kept = f"{self.last_error}\n{text[min(starts):]}" if self.last_error else text[min(starts):]
-                self.last_error = kept[-LAST_ERROR_BYTES:].split("\n", 1)[-1] if len(kept) > LAST_ERROR_BYTES else kept
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in lines:
+                if not skipping:
+                    self._line(line)
+                skipping = False
+            if len(pending) > LINE_BYTES:
+                if not skipping:
+                    self._line(pending)
+                pending, skipping = b"", True
+        if pending and not skipping:
+            self._line(pending)
+
+    def _line(self, raw: bytes) -> None:
+        text = raw[:LINE_BYTES].decode(errors="replace").rstrip()
+        if not text:
+            return
+        log.info("%s: %s", self.label, text)
+        starts = [text.find(marker) for marker in ERROR_MARKERS if marker in text]
+        if starts:
+            kept = f"{self.last_error}\n{text[min(starts):]}" if self.last_error else text[min(starts):]
+            self.last_error = kept[-LAST_ERROR_BYTES:].split("\n", 1)[-1] if len(kept) > LAST_ERROR_BYTES else kept
 
 
 class RunnerEngine:
@@ -193,10 +220,14 @@ class RunnerModel:
             raise RunnerFailure(RUNNER_STOPPED) from None
         return connection
 
-    def _call(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """One call and its answer; a runner that does not answer in time costs a worker thread no longer than that."""
         with self._connect(request) as connection, connection.makefile("rb") as lines:
+            connection.settimeout(timeout)
             try:
                 line = lines.readline()
+            except TimeoutError:
+                raise RunnerFailure(f"{RUNNER_NOT_RESPONDING}: no answer to {request['op']} in {timeout:.0f} s") from None
             except OSError:
                 line = b""
         if not line:
@@ -204,21 +235,37 @@ class RunnerModel:
         return _checked(wire.decode(line))
 
     def tokenize(self, text: str) -> list[int]:
-        return [int(token) for token in self._call({"op": "tokenize", "text": text})["tokens"]]
+        return [int(token) for token in self._call({"op": "tokenize", "text": text}, TOKENIZE_TIMEOUT_S)["tokens"]]
 
     def detokenize(self, tokens: list[int]) -> str:
-        return str(self._call({"op": "detokenize", "tokens": tokens})["text"])
+        return str(self._call({"op": "detokenize", "tokens": tokens}, TOKENIZE_TIMEOUT_S)["text"])
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        answer = self._call({"op": "embed", "texts": texts})
+        answer = self._call({"op": "embed", "texts": texts}, EMBED_TIMEOUT_S)
         return answer["vectors"], int(answer["count"])
+
+    async def ping(self, timeout: float) -> bool:
+        """Ollama's health check before a runner is reused: a runner that stopped answering is replaced, not waited on."""
+        try:
+            reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(self._socket_path)), timeout)
+        except (OSError, TimeoutError):
+            return False
+        try:
+            writer.write(wire.encode({"op": "health"}))
+            line = await asyncio.wait_for(reader.readline(), timeout)
+            return bool(line) and wire.decode(line).get("status") == "ok"
+        except (OSError, TimeoutError, ValueError):
+            return False
+        finally:
+            writer.close()
 
     def generate(self, prompt: str, sampling: Sampling) -> RunnerStream:
         return RunnerStream(self._connect({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)}))
 
     async def wait_exit(self) -> str:
         returncode = await self._process.wait()
-        with contextlib.suppress(TimeoutError):
+        # The exit is reported whatever became of the stderr reader; a reader that failed must not hide a crash.
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(self._reader), timeout=2.0)
         shutil.rmtree(self._socket_path.parent, ignore_errors=True)
         return terminated(returncode, self._tail.last_error)

@@ -18,6 +18,7 @@ import signal
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,13 @@ log = logging.getLogger("runner")
 GENERIC_FAILURE = "an error was encountered while running the model"
 INVALID_FORMAT = 'invalid format: {}; expected "json" or a valid JSON Schema object'
 PR_SET_PDEATHSIG = 1
+TEST_KNOBS = "GATEWAY_RUNNER_TEST_KNOBS"
+
+
+def test_knobs() -> dict[str, Any]:
+    """Faults the gateway's own tests ask of a runner whose engine is otherwise real (GATEWAY_RUNNER_TEST_KNOBS, JSON):
+    `load_delay_s` slows the load, `stderr_line_bytes` writes one line that long on stderr once the model serves."""
+    return dict(json.loads(os.environ.get(TEST_KNOBS) or "{}"))
 
 
 def in_process_engine(kind: str, upstream_url: str | None) -> InProcessEngine:
@@ -166,8 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Engines print progress to stdout; the gateway's pipe gets only the facts line, the rest joins stderr.
     facts = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    knobs = test_knobs()
     try:
         engine = in_process_engine(args.engine, args.upstream_url)
+        time.sleep(float(knobs.get("load_delay_s", 0)))
         model = engine.load(ModelFile(args.model, args.name, args.context_length))
     except Exception as error:  # noqa: BLE001 - whatever the engine raised, the gateway reports it as a load failure
         first_line = (str(error) or type(error).__name__).splitlines()[0]
@@ -177,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     facts.write(wire.encode({"context_length": model.context_length, "size_bytes": model.size_bytes}).decode())
     facts.close()
     log.info("serving %s with %s on %s", args.model.name, args.engine, args.socket)
+    if knobs.get("stderr_line_bytes"):
+        print("x" * int(knobs["stderr_line_bytes"]), file=sys.stderr, flush=True)
     server.serve_forever()
     return 0
 
