@@ -215,7 +215,7 @@ async def chat_completions(request: Request) -> Response:
     identity = f"chatcmpl-{random.randint(0, 998)}"
     stream_options = body.get("stream_options") or {}
     if body.get("stream") is True:
-        first, rest = await first_and_rest(chunks)
+        first, rest = await until_disconnect(request, first_and_rest(chunks))
         return _sse(request, _chat_events(request, identity, model, first, rest, bool(stream_options.get("include_usage"))))
 
     final = await whole_answer(request, chunks, "chat", keep_tool_calls=bool(body.get("tools")))
@@ -276,7 +276,7 @@ async def completions(request: Request) -> Response:
     identity = f"cmpl-{random.randint(0, 998)}"
     stream_options = body.get("stream_options") or {}
     if body.get("stream") is True:
-        first, rest = await first_and_rest(chunks)
+        first, rest = await until_disconnect(request, first_and_rest(chunks))
         return _sse(request, _completion_events(request, identity, model, first, rest, bool(stream_options.get("include_usage"))))
 
     final = await whole_answer(request, chunks, "generate", keep_tool_calls=False)
