@@ -1,6 +1,6 @@
 """Plant each catalogued parity fault alone in a copy of the checkout and check that the suite kills it.
 
-Usage (make faults): python -m support.faults [--engine E] [--only NAME ...] [--area AREA] [--out DIR] [--timeout S]
+`make faults ARGS="--area streaming"` runs it with the options below.
 A control run with no fault over every feature file the chosen faults name comes first; if it fails, nothing else
 runs and the exit status is 1. Then each fault gets a fresh copy, and behave runs the fast scenarios of its features
 there, stopping at the first failure: killed (a scenario failed), survived (all passed: a missing check) or error
@@ -27,13 +27,13 @@ ENGINES = ("llamacpp", "mistralrs")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m support.faults", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m support.faults", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=ENGINES, default="llamacpp",
                         help="the engine behind the gateway (default llamacpp: the faults live in the gateway's translation "
                              "layer, which is the same for both, and llama.cpp runs SmolLM2 about 4x faster on 2 cores)")
     parser.add_argument("--only", nargs="+", metavar="NAME", default=[], help="only these faults")
     parser.add_argument("--area", choices=AREAS, help="only the faults of this area")
-    parser.add_argument("--out", type=Path, help="where table.md, results.json and logs/ go (default results/faults/<UTC time>/)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="where table.md, results.json and logs/ go (default results/faults/<UTC time>/)")
     parser.add_argument("--timeout", type=float, metavar="S",
                         help="seconds one fault's run may take (default twice what its feature files took in the control, plus 120)")
     return parser  # fmt: skip
