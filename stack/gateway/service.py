@@ -183,7 +183,7 @@ class Gateway:
                 "digest": record.manifest_digest,
                 "details": record.details,
                 "expires_at": timestamp(runner.expires_at_datetime),
-                "size_vram": 0,
+                "size_vram": runner.model.vram_bytes,
                 "context_length": runner.num_ctx or resolve_num_ctx({}, record.parameters, self.settings.context_length, record.context_length),
             })
         return {"models": models}

@@ -7,6 +7,7 @@ whose stderr carried one line over 64 KiB stayed listed after it was killed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -20,6 +21,9 @@ import httpx
 import psutil
 import pytest
 
+from stack.gateway.engines import ModelFile
+from stack.gateway.engines.process import RunnerEngine, RunnerFailure
+from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
 
 from .conftest import GatewayProcess
@@ -136,3 +140,18 @@ def test_a_runner_with_a_long_stderr_line_is_still_dropped_at_once_when_it_dies(
         gateway.stop()
     assert gone, "the killed runner was still listed by /api/ps after 5 s"
     assert again.status_code == 200, again.text
+
+
+@pytest.mark.parametrize("line", ["not json\n", '{"context_length": 2048}\n'])
+def test_a_runner_whose_ready_line_cannot_be_read_is_refused_and_stopped(monkeypatch: pytest.MonkeyPatch, line: str) -> None:
+    monkeypatch.setenv("GATEWAY_RUNNER_TEST_KNOBS", json.dumps({"ready_line": line}))
+    before = set(psutil.Process().children(recursive=True))
+
+    async def load() -> None:
+        await RunnerEngine("llamacpp").load(ModelFile(smollm2_gguf(), MODEL, 2048))
+
+    with pytest.raises(RunnerFailure, match="unreadable ready line"):
+        asyncio.run(load())
+    left = [child for child in psutil.Process().children(recursive=True) if child not in before and child.is_running()
+            and child.status() != psutil.STATUS_ZOMBIE]
+    assert not left, f"runner processes left behind: {left}"

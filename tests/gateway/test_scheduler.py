@@ -23,6 +23,7 @@ from stack.gateway.store import MODEL_LAYER, ModelRecord, ModelStore
 class SleepyModel:
     context_length = 2048
     size_bytes = 1
+    vram_bytes = 0
     pid = os.getpid()
 
     def __init__(self) -> None:

@@ -88,6 +88,8 @@ class ServedModel(LoadedModel, Protocol):
     """A loaded model as the gateway holds it: in a process that may die on its own."""
 
     pid: int
+    vram_bytes: int
+    """How much of the model lies in GPU memory: /api/ps's size_vram."""
 
     async def wait_exit(self) -> str:
         """Returns, with the exit status in words, once the model's process has ended for whatever reason."""

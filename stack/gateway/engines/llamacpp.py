@@ -33,12 +33,20 @@ class LlamaCppEngine:
         return LlamaCppModel(model)
 
 
+def _offloads() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
 class LlamaCppModel:
     def __init__(self, model: ModelFile) -> None:
         self.context_length = min(model.context_length, DEFAULT_CONTEXT)
         self._llama = _llama(model.path, n_ctx=self.context_length)
         self._lock = threading.Lock()
         self.size_bytes = model.path.stat().st_size
+        # Every layer is offloaded (n_gpu_layers=-1) when this build of llama.cpp can offload at all, as in Ollama.
+        self.vram_bytes = self.size_bytes if _offloads() else 0
         self._embedder = LlamaCppEmbedder(model.path)
 
     def tokenize(self, text: str) -> list[int]:

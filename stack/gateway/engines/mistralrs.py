@@ -67,7 +67,8 @@ class MistralRsModel:
             messages=[{"role": "user", "content": prompt}],
             max_tokens=sampling.max_tokens,
             temperature=sampling.temperature,
-            top_k=sampling.top_k if sampling.top_k > 0 else None,
+            # llama.cpp, under Ollama, keeps only the likeliest token at top_p 0; mistral.rs would not narrow at all.
+            top_k=1 if sampling.top_p <= 0 else sampling.top_k if sampling.top_k > 0 else None,
             top_p=sampling.top_p,
             min_p=sampling.min_p if sampling.min_p > 0 else None,
             presence_penalty=sampling.presence_penalty or None,

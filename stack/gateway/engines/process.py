@@ -159,18 +159,23 @@ class RunnerEngine:
         process = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": path},
+            # Not in the gateway's process group: a Ctrl-C reaches the gateway alone, which lets in-flight requests
+            # end before it stops its runners; a gateway that dies still takes them along (see runner.py).
+            start_new_session=True,
         )
         tail = ErrorTail(f"{model.upstream_name}[{process.pid}]")
         reader = asyncio.create_task(tail.follow(_stream(process.stderr)))
         try:
             facts = await self._wait_ready(process, tail, reader)
-        except BaseException:
+            return RunnerModel(process, socket_path, tail, reader, facts)
+        except BaseException as error:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
             shutil.rmtree(directory, ignore_errors=True)
+            if isinstance(error, (ValueError, KeyError, TypeError)):
+                raise RunnerFailure(f"llama-server sent an unreadable ready line: {error}") from None
             raise
-        return RunnerModel(process, socket_path, tail, reader, facts)
 
     async def _wait_ready(self, process: asyncio.subprocess.Process, tail: ErrorTail, reader: asyncio.Task[None]) -> dict[str, Any]:
         """The runner's facts line; Ollama's texts for a runner that exits or stalls while loading."""
@@ -209,6 +214,7 @@ class RunnerModel:
         self.pid = process.pid
         self.context_length = int(facts["context_length"])
         self.size_bytes = int(facts["size_bytes"])
+        self.vram_bytes = int(facts.get("vram_bytes", 0))
 
     def _connect(self, request: dict[str, Any]) -> socket.socket:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -35,7 +35,8 @@ TEST_KNOBS = "GATEWAY_RUNNER_TEST_KNOBS"
 
 def test_knobs() -> dict[str, Any]:
     """Faults the gateway's own tests ask of a runner whose engine is otherwise real (GATEWAY_RUNNER_TEST_KNOBS, JSON):
-    `load_delay_s` slows the load, `stderr_line_bytes` writes one line that long on stderr once the model serves."""
+    `load_delay_s` slows the load, `stderr_line_bytes` writes one line that long on stderr once the model serves,
+    `ready_line` replaces the facts line the gateway waits for."""
     return dict(json.loads(os.environ.get(TEST_KNOBS) or "{}"))
 
 
@@ -184,7 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error loading model: {first_line}", file=sys.stderr, flush=True)
         return 1
     server = _Server(args.socket, Calls(model, args.max_parallel))
-    facts.write(wire.encode({"context_length": model.context_length, "size_bytes": model.size_bytes}).decode())
+    vram_bytes = int(getattr(model, "vram_bytes", 0))
+    ready = wire.encode({"context_length": model.context_length, "size_bytes": model.size_bytes, "vram_bytes": vram_bytes}).decode()
+    facts.write(str(knobs.get("ready_line", ready)))
     facts.close()
     log.info("serving %s with %s on %s", args.model.name, args.engine, args.socket)
     if knobs.get("stderr_line_bytes"):
