@@ -6,10 +6,19 @@ Feature: Copying and deleting models
 
   Rule: A copy is another name for the same model
 
-    Scenario: A copied model is listed with the source's digest
+    Scenario: A copied model is listed with the source's digest and answers as the source does
       When a client copies "smollm2:135m" to "beefsteak"
       Then the response status is 200
       And "beefsteak:latest" is listed with the digest of "smollm2:135m"
+      And "beefsteak" answers a question at temperature 0 as "smollm2:135m" does
+
+    Scenario: A model created, copied, then deleted under its first name lives on under the copy
+      Given "round-trip" was created from "smollm2:135m" with a system prompt of its own and asked a question
+      And "round-trip" was copied to "round-trip-copy"
+      When a client deletes "round-trip"
+      Then "round-trip" is not listed
+      And "round-trip-copy" answers that question at temperature 0 as "round-trip" did
+      And showing "round-trip-copy" gives the system prompt of "round-trip"
 
   Rule: Deleting a name removes only the blobs no other model uses
 
