@@ -4,7 +4,8 @@
 A control run with no fault over every feature file the chosen faults name comes first; if it fails, nothing else
 runs and the exit status is 1. Then each fault gets a fresh copy, and behave runs the fast scenarios of its features
 there, stopping at the first failure: killed (a scenario failed), survived (all passed: a missing check) or error
-(the copy could not run its scenarios; never counted as killed). table.md and results.json go to the out directory.
+(the copy could not run its scenarios, or the fault cannot be planted on this tree; never counted as killed).
+table.md and results.json go to the out directory.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from support.faults.campaign import run_campaign
-from support.faults.catalogue import AREAS, CATALOGUE_DIR, CatalogueError, catalogue_problems, load_catalogue, select
+from support.faults.catalogue import AREAS, CATALOGUE_DIR, CatalogueError, duplicate_names, fault_problems, load_catalogue, select
 from support.faults.table import TABLE_NAME, kill_rate_line, write_results
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the catalogue; 0 when the control passed, 1 when it failed, 2 for a catalogue that cannot be planted."""
+    """Run the catalogue; 0 when the control passed, 1 when it failed, 2 when there is nothing to run or names repeat."""
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -54,16 +55,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CatalogueError as error:
         print(f"faults: {error}", file=sys.stderr)
         return 2
-    problems = catalogue_problems(chosen, REPO_ROOT)
-    if problems:
-        print("faults: the catalogue does not apply to this tree:\n  " + "\n  ".join(problems), file=sys.stderr)
+    duplicates = duplicate_names(faults)
+    if duplicates:
+        print("faults: " + "; ".join(duplicates), file=sys.stderr)
         return 2
-    if not chosen:
-        print("faults: no fault matches --only and --area", file=sys.stderr)
+    # One stale entry must not stop the rest: it is recorded as an error, and make test's catalogue check fails on it.
+    broken = {fault.name: problems for fault in chosen if (problems := fault_problems(fault, REPO_ROOT))}
+    for name, problems in broken.items():
+        print(f"faults: {name} cannot be planted, counted as an error: {'; '.join(problems)}", file=sys.stderr)
+    if len(broken) == len(chosen):
+        print("faults: no fault matches --only and --area" if not chosen else "faults: no fault can be planted", file=sys.stderr)
         return 2
     out = args.out or REPO_ROOT / "results" / "faults" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
-        campaign = run_campaign(chosen, REPO_ROOT, args.engine, out, args.timeout, partial(write_results, out=out))
+        campaign = run_campaign(chosen, broken, REPO_ROOT, args.engine, out, args.timeout, partial(write_results, out=out))
     except KeyboardInterrupt:
         print(f"faults: interrupted; what was done so far is in {out}", file=sys.stderr)
         return 130

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,17 +60,25 @@ class Clock:
 
 def run_campaign(
     faults: Sequence[Fault],
+    broken: Mapping[str, Sequence[str]],
     repo_root: Path,
     engine: str,
     out: Path,
     timeout_s: float | None,
     saved: Callable[[Campaign], None],
 ) -> Campaign:
-    """The control over every feature the faults name; if it passes, each fault alone. `saved` gets each new state."""
+    """The control over every feature the plantable faults name; if it passes, each of them alone.
+
+    `broken` maps the faults that cannot be planted on this tree to why; they are errors without a run.
+    `saved` gets each new state of the campaign.
+    """
     clock = Clock()
-    campaign = Campaign(engine, datetime.now(UTC), union_of_features(faults))
+    unplanted = [FaultResult(f, "error", BehaveRun("error", 0.0, detail=f"cannot be planted: {'; '.join(broken[f.name])}")) for f in faults if f.name in broken]
+    faults = [fault for fault in faults if fault.name not in broken]
+    campaign = Campaign(engine, datetime.now(UTC), union_of_features(faults), results=unplanted)
     with Workspace(repo_root) as workspace:
-        clock.say(f"control: no fault, {len(campaign.control_features)} feature files, engine {engine}")
+        files = {feature.split(":", 1)[0] for feature in campaign.control_features}
+        clock.say(f"control: no fault, {len(files)} feature files, engine {engine}")
         copy = workspace.copy(None)
         campaign.control = run_behave(copy, campaign.control_features, engine, out / "logs" / CONTROL_LOG, None)
         workspace.discard(copy)

@@ -71,9 +71,14 @@ def _fault(entry: Any, where: str) -> Fault:
     )  # fmt: skip
 
 
+def duplicate_names(faults: Sequence[Fault]) -> list[str]:
+    """Names used by more than one fault, which would make the results ambiguous."""
+    return [f"{name}: the name is used {count} times" for name, count in Counter(f.name for f in faults).items() if count > 1]
+
+
 def catalogue_problems(faults: Sequence[Fault], repo_root: Path) -> list[str]:
     """Everything that would make a fault a silent no-op or an ambiguous one, on the tree at `repo_root`."""
-    problems = [f"{name}: the name is used {count} times" for name, count in Counter(f.name for f in faults).items() if count > 1]
+    problems = duplicate_names(faults)
     for fault in faults:
         problems += [f"{fault.name} ({fault.source}): {problem}" for problem in fault_problems(fault, repo_root)]
     return problems

@@ -21,14 +21,17 @@ def write_results(campaign: Campaign, out: Path) -> None:
     (out / JSON_NAME).write_text(json.dumps(as_json(campaign), indent=2) + "\n", encoding="utf-8")
 
 
+def counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _control_line(campaign: Campaign) -> str:
     control = campaign.control
-    count = len(campaign.control_features)
-    features = f"{count} feature file{'' if count == 1 else 's'}"
+    features = counted(len({feature.split(":", 1)[0] for feature in campaign.control_features}), "feature file")
     if control is None:
         return f"Control (no fault, {features}): not run."
     said = f": {control.first_failure or control.detail}" if control.outcome != "passed" else ""
@@ -39,7 +42,7 @@ def kill_rate_line(campaign: Campaign) -> str:
     killed, survived, errors = (campaign.count(verdict) for verdict in ("killed", "survived", "error"))
     rate = campaign.kill_rate
     shown = "n/a" if rate is None else f"{rate:.0%}"
-    return f"Kill rate: {shown} ({killed} killed / {killed + survived} killed or survived); {errors} errors, counted apart."
+    return f"Kill rate: {shown} ({killed} killed / {killed + survived} killed or survived); {counted(errors, 'error')}, counted apart."
 
 
 def table(campaign: Campaign) -> str:

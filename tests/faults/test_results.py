@@ -65,7 +65,7 @@ def test_the_table_and_json_give_each_fault_and_the_kill_rate(tmp_path: Path) ->
     write_results(campaign, tmp_path)
     table = (tmp_path / "table.md").read_text()
     assert "| errors-a\\|b | errors | the text \\| changed | killed | features/a.feature:7 A request | 5 |" in table
-    assert "Kill rate: 50% (1 killed / 2 killed or survived); 1 errors, counted apart." in table
+    assert "Kill rate: 50% (1 killed / 2 killed or survived); 1 error, counted apart." in table
     assert "Control (no fault, 1 feature file): passed, 9 scenarios in 60 s." in table
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["counts"] == {"killed": 1, "survived": 1, "error": 1}
