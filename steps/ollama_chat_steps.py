@@ -11,7 +11,7 @@ import concurrent.futures
 import json
 from typing import Any
 
-from behave import then, when
+from behave import given, then, when
 from behave.runner import Context
 from hamcrest import (
     assert_that,
@@ -117,13 +117,15 @@ def step_same_chat_answer(context: Context) -> None:
 
 
 OVERFLOW_SYSTEM = ollama.system("You answer briefly.")
+OVERFLOW_QUESTION = ollama.user("Which fact number came last?")
+OVERFLOW_BUDGET = 6
 
 
 def _overflow_history(window: int) -> list[dict[str, Any]]:
     """Earlier turns that fill the window about twice, each user turn longer than the one before.
 
-    The growing lengths make every run of newest messages read a different number of tokens than any other run, so
-    a prompt that kept the oldest turns, or dropped the system message, matches no run of newest ones.
+    The growing lengths make a run of newest messages read a different number of tokens than most other runs, and
+    the numbered facts make the answer depend on which turns the model read.
     """
     turns: list[dict[str, Any]] = []
     number = 0
@@ -138,9 +140,8 @@ def step_chat_overflow(context: Context, window: int) -> None:
     """A system message and enough earlier turns to fill the window twice, with num_ctx set."""
     context.overflow_history = _overflow_history(window)
     context.context_window = window
-    context.overflow_budget = 4
-    messages = [OVERFLOW_SYSTEM, *context.overflow_history, ollama.user(PROMPT)]
-    context.response = _chat(context, messages, options=ollama.options(context.overflow_budget, num_ctx=window))
+    messages = [OVERFLOW_SYSTEM, *context.overflow_history, OVERFLOW_QUESTION]
+    context.response = _chat(context, messages, options=ollama.options(OVERFLOW_BUDGET, num_ctx=window))
 
 
 @then("the model read no more prompt tokens than the context window holds")
@@ -152,22 +153,25 @@ def step_prompt_fits_window(context: Context) -> None:
 
 @then("the model read the system message and the newest messages that fit, as a request of just those reads them")
 def step_overflow_kept_tail(context: Context) -> None:
-    """The overflowing prompt reads as many tokens as system + newest messages + last message, sent in a wide window."""
+    """The overflowing chat reads as many tokens, and answers the same, as system + newest messages + last message."""
     response: Exchange = context.response
     target = ollama.prompt_tokens(response)
     history: list[dict[str, Any]] = context.overflow_history
+    tails: dict[int, Exchange] = {}
 
     def count_of_tail(newest: int) -> int:
         kept = history[len(history) - newest :] if newest else []
-        return ollama.prompt_tokens(_chat(context, [OVERFLOW_SYSTEM, *kept, ollama.user(PROMPT)], options=ollama.options(1)))
+        tails[newest] = _chat(context, [OVERFLOW_SYSTEM, *kept, OVERFLOW_QUESTION], options=ollama.options(OVERFLOW_BUDGET))
+        return ollama.prompt_tokens(tails[newest])
 
     newest, tried = tail_read_as(count_of_tail, len(history), target)
     report = f"prompt tokens of system + newest n messages + last message, as (n, tokens): {sorted(tried)}\n{response.describe()}"
     assert_that(newest, not_none(), f"no run of newest messages reads {target} tokens; {report}")
     assert newest is not None
-    assert_that(newest, less_than(len(history)), report)
+    assert_that(answer_text(response), equal_to(answer_text(tails[newest])), f"{report}\nthe newest {newest}:\n{tails[newest].describe()}")
+    assert_that(newest, less_than(len(history)), f"nothing was dropped; {report}")
     one_more = count_of_tail(newest + 1)
-    room = context.context_window - context.overflow_budget
+    room = context.context_window - OVERFLOW_BUDGET
     assert_that(one_more, greater_than(room), f"{newest + 1} newest messages ({one_more} tokens) would have fit in {room}; {report}")
 
 
@@ -283,3 +287,24 @@ def step_tool_called(context: Context, name: str, argument: str) -> None:
     assert_that([f.get("name") for f in functions], has_item(name), response.describe())
     arguments = next(f.get("arguments") for f in functions if f.get("name") == name)
     assert_that(arguments, has_key(argument), response.describe())
+
+
+NO_TOOLS_TEMPLATE = "{% for message in messages %}{{ message.content }}\n{% endfor %}"
+"""A chat template that never mentions tools, so a model created with it lacks the tools capability."""
+
+
+@given("a copy of the model under test whose template offers no tools")
+def step_model_without_tools(context: Context) -> None:
+    """/api/create from the model under test with a template without tools; deleted after the scenario."""
+    context.model_without_tools = "notools-probe:latest"
+    body = {"model": context.model_without_tools, "from": context.settings.model, "template": NO_TOOLS_TEMPLATE, "stream": False}
+    created = context.ollama.http.post("/api/create", body)
+    context.add_cleanup(context.ollama.http.send, "DELETE", "/api/delete", json_body={"model": context.model_without_tools})
+    ollama.ok_json(created)
+
+
+@when("a client chats with that model offering a weather tool")
+def step_chat_tool_without_capability(context: Context) -> None:
+    """A chat offering one tool to the model without the tools capability."""
+    body = ollama.chat_body(context.model_without_tools, [ollama.user(PROMPT)], stream=False, tools=[ollama.WEATHER_TOOL])
+    context.response = context.ollama.chat(body)

@@ -99,6 +99,12 @@ Feature: Chatting with a model
       Then the response status is 200
       And the response is a final chat object with Ollama's fields
 
+    Scenario: Tools offered to a model without the tools capability are refused
+      Given a copy of the model under test whose template offers no tools
+      When a client chats with that model offering a weather tool
+      Then the response status is 400
+      And the error names the model in full and says "does not support tools"
+
   Rule: Requests shaped like real clients' are accepted
 
     Scenario: A litellm-style request without a Content-Type header is answered
