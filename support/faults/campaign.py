@@ -73,7 +73,7 @@ def run_campaign(
     `saved` gets each new state of the campaign.
     """
     clock = Clock()
-    unplanted = [FaultResult(f, "error", BehaveRun("error", 0.0, detail=f"cannot be planted: {'; '.join(broken[f.name])}")) for f in faults if f.name in broken]
+    unplanted = [_unplanted(fault, broken[fault.name]) for fault in faults if fault.name in broken]
     faults = [fault for fault in faults if fault.name not in broken]
     campaign = Campaign(engine, datetime.now(UTC), union_of_features(faults), results=unplanted)
     with Workspace(repo_root) as workspace:
@@ -99,6 +99,10 @@ def time_limit(control: BehaveRun, fault: Fault) -> float:
     """Twice what the fault's feature files took in the control, plus two minutes to start the gateway: more is a hang."""
     paths = {feature.split(":", 1)[0] for feature in fault.features}
     return 2 * sum(control.feature_seconds.get(path, control.seconds) for path in paths) + STARTUP_ALLOWANCE_S
+
+
+def _unplanted(fault: Fault, problems: Sequence[str]) -> FaultResult:
+    return FaultResult(fault, "error", BehaveRun("error", 0.0, detail=f"cannot be planted: {'; '.join(problems)}"))
 
 
 def _try_fault(workspace: Workspace, fault: Fault, engine: str, out: Path, limit_s: float) -> FaultResult:
