@@ -8,22 +8,28 @@ Example:
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, empty, equal_to, greater_than, is_not
+from hamcrest import assert_that, contains_string, empty, equal_to, greater_than, is_in
 
 from support.bad_requests import split_endpoint
-from support.http import HttpClient
+from support.http import Exchange, HttpClient
+from support.models.client import ModelsClient
+from support.models.gateway import BUNDLED, StoreGateway
+from support.models.store import changes, snapshot
 from support.reliability.description import operations
-from support.reliability.gateways import launch, listening_addresses, scratch_dir, side_gateway
+from support.reliability.gateways import Launch, launch, listening_addresses, scratch_dir, side_gateway
 from support.report import reliability as figures
 from support.report.allure import attach_exchange
 
 HOSTILE_NAMES = {
-    "a path up out of the store": "../../../../tmp/escaped",
+    # Host, namespace and model all "..": were it read as a path, it would climb to the store's grandparent.
+    "a path up out of the store": "../../..:escaped",
     "a newline": "smollm2\n:135m",
     "a NUL byte": "smollm2\x00:135m",
     "a terminal escape": "\x1b[31mred:latest",
@@ -32,6 +38,11 @@ HOSTILE_NAMES = {
 FORGED_PREFIX = "2026-01-01 INFO stack.gateway.access"
 """The start of the line hidden in a hostile model name (support.reliability.hostile)."""
 PATH_VALUE = "sha256:" + "0" * 64
+FAILED_EXITS = range(1, 256)
+"""The exit statuses of a process that ended by refusing, as SystemExit with a message does (1)."""
+LAUNCH_S = 60.0
+"""How long a gateway started by hand may take to listen, or to exit."""
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @when("a gateway is started with no address given")
@@ -42,28 +53,40 @@ def step_start_default(context: Context) -> None:
     context.add_cleanup(context.launched.stop)
 
 
+def _listening_or_gone(launched: Launch, timeout_s: float) -> list[str]:
+    """The addresses the launched gateway listens on, as soon as it listens or exits, whichever comes first."""
+    deadline = time.monotonic() + timeout_s
+    while launched.process.poll() is None and time.monotonic() < deadline:
+        found = listening_addresses(launched.port, 0.0)
+        if found:
+            return found
+        time.sleep(0.2)
+    return listening_addresses(launched.port, 0.0)
+
+
 @then("it listens on 127.0.0.1 and on no other address")
 def step_loopback_only(context: Context) -> None:
     """The kernel's table of listening sockets shows the gateway's port on loopback alone."""
-    addresses = listening_addresses(context.launched.port, 60.0)
+    addresses = _listening_or_gone(context.launched, LAUNCH_S)
     allure.attach(context.launched.output(), name="gateway output", attachment_type=allure.attachment_type.TEXT)
     assert_that(addresses, equal_to(["127.0.0.1"]), f"listening on port {context.launched.port}")
 
 
 @when("a gateway is started on 0.0.0.0 without an API key")
 def step_start_everywhere(context: Context) -> None:
-    """Ask for every address, with no GATEWAY_API_KEY, and wait for the process to end."""
+    """Ask for every address, with no GATEWAY_API_KEY, and wait until the process ends or listens."""
     scratch = scratch_dir("security-open-", context.add_cleanup)
     context.launched = launch(scratch / "gateway.log", ["--host", "0.0.0.0"], {}, str(scratch / "models"))
     context.add_cleanup(context.launched.stop)
-    context.launched.process.wait(60)
+    context.open_addresses = _listening_or_gone(context.launched, LAUNCH_S)
 
 
 @then("it exits at once saying that it needs GATEWAY_API_KEY")
 def step_refused_to_start(context: Context) -> None:
-    """A failing exit status, and the reason in its output."""
+    """No listening socket, a failing exit status, and the reason in its output."""
     output = context.launched.output()
-    assert_that(context.launched.process.returncode, is_not(equal_to(0)), output)
+    assert_that(context.open_addresses, empty(), f"listening on port {context.launched.port}\n{output}")
+    assert_that(context.launched.process.poll(), is_in(FAILED_EXITS), output)
     assert_that(output, contains_string("GATEWAY_API_KEY"))
 
 
@@ -143,20 +166,45 @@ def step_keyed_origin(context: Context, origin: str) -> None:
     assert_that(_preflight(context.keyed_http, origin), equal_to(origin), f"preflight from {origin}")
 
 
+@given("a gateway whose store sits in a sandbox directory, its listing and files noted")
+def step_sandboxed_gateway(context: Context) -> None:
+    """A gateway on a store two levels down a scratch directory, which a name read as a path could reach at most."""
+    sandbox = scratch_dir("security-names-", context.add_cleanup)
+    gateway = StoreGateway(REPO_ROOT, sandbox / "outer" / "models", context.settings.results_dir / "sandboxed-gateway.log",
+                           context.settings.engine)
+    http = HttpClient(gateway.url, observer=attach_exchange)
+    context.add_cleanup(gateway.stop)
+    context.add_cleanup(http.close)
+    gateway.start()
+    context.sandbox = sandbox
+    context.store_gateway = gateway
+    context.store_models = ModelsClient(http)
+    context.listed_before = context.store_models.listed()
+    context.around_store = snapshot(sandbox, leave_out=gateway.models_dir)
+
+
 @when("a client names a model holding {name} in a request to {endpoint}")
 def step_hostile_name(context: Context, name: str, endpoint: str) -> None:
     """A request whose model name is the hostile one; copy and create get it as the name they would write."""
     method, path = split_endpoint(endpoint)
     hostile = HOSTILE_NAMES[name]
     bodies = {
-        "/api/copy": {"source": context.settings.model, "destination": hostile},
-        "/api/create": {"model": hostile, "from": context.settings.model, "stream": False},
+        "/api/copy": {"source": BUNDLED, "destination": hostile},
+        "/api/create": {"model": hostile, "from": BUNDLED, "stream": False},
         "/api/chat": {"model": hostile, "messages": [{"role": "user", "content": "hi"}], "stream": False},
         "/api/embed": {"model": hostile, "input": "hi"},
         "/api/pull": {"model": hostile, "stream": False},
     }
     body = bodies.get(path, {"model": hostile, "prompt": "hi", "stream": False})
-    context.response = context.ollama.http.send(method, path, json_body=body)
+    context.response = context.store_models.http.send(method, path, json_body=body)
+
+
+@then("nothing was written in the sandbox outside the store")
+def step_nothing_outside(context: Context) -> None:
+    """Every file and directory beside and above the store is as it was before the request."""
+    after = snapshot(context.sandbox, leave_out=context.store_gateway.models_dir)
+    response: Exchange = context.response
+    assert_that(changes(context.around_store, after), empty(), f"outside the store in {context.sandbox}\n{response.describe()}")
 
 
 @then("the installed models are as noted")

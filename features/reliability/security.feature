@@ -59,13 +59,19 @@ Feature: The gateway is safe to run on a developer's machine
       And no route refused the right key
       And a browser page from "http://trusted.example" is allowed by that gateway
 
-  Rule: Names and text from a request stay inside the store and the log's lines
+  Rule: Names from a request never reach a file outside the store
 
+    A store's manifests live at `manifests/<host>/<namespace>/<model>/<tag>`, so a name read as a path could
+    climb to the store's grandparent at most. Each request goes to a gateway whose store sits two levels down a
+    sandbox directory, and the whole sandbox is compared before and after.
+
+    @needs.local_stack
     Scenario Outline: A model name holding <name> sent to <endpoint>
-      Given the installed models are noted
+      Given a gateway whose store sits in a sandbox directory, its listing and files noted
       When a client names a model holding <name> in a request to <endpoint>
-      Then the response status is <status>
-      And the installed models are as noted
+      Then nothing was written in the sandbox outside the store
+      And the response status is <status>
+      And the store lists what it listed before
 
       Examples:
         | name                       | endpoint           | status |
@@ -77,6 +83,8 @@ Feature: The gateway is safe to run on a developer's machine
         | a NUL byte                 | POST /api/chat     | 400    |
         | a terminal escape          | POST /api/embed    | 400    |
         | a slash in the tag         | POST /api/pull     | 400    |
+
+  Rule: Text from a request stays inside the log's lines
 
     @needs.gateway_log
     Scenario: A model name carrying a forged log line
