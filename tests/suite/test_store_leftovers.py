@@ -3,30 +3,16 @@ crash_safety.feature and the hostile names of security.feature)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 from support.models.crash import Interruption
 from support.models.store import changes, snapshot, store_problems, unused_blobs
-
-
-def blob(root: Path, body: bytes) -> dict[str, object]:
-    digest = hashlib.sha256(body).hexdigest()
-    (root / "blobs").mkdir(parents=True, exist_ok=True)
-    (root / "blobs" / f"sha256-{digest}").write_bytes(body)
-    return {"digest": f"sha256:{digest}", "size": len(body)}
-
-
-def manifest(root: Path, name: str, layers: list[dict[str, object]], config: dict[str, object], tag: str = "latest") -> Path:
-    path = root / "manifests" / "registry.ollama.ai" / "library" / name / tag
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"config": config, "layers": layers}))
-    return path
+from tests.suite.test_store_checks import blob, manifest
 
 
 def test_a_manifest_left_half_written_is_a_problem_even_when_it_parses(tmp_path: Path) -> None:
-    manifest(tmp_path, "m", [blob(tmp_path, b"weights")], blob(tmp_path, b"{}"), tag="latest.tmp-0123abcd")
+    written = manifest(tmp_path, "m", [blob(tmp_path, b"weights")], blob(tmp_path, b"{}"))
+    written.rename(written.with_name("latest.tmp-0123abcd"))
     assert any("temporary file left among the manifests" in problem for problem in store_problems(tmp_path))
 
 
