@@ -130,7 +130,7 @@ def _overflow_history(window: int) -> list[dict[str, Any]]:
     turns: list[dict[str, Any]] = []
     number = 0
     while len(json.dumps(turns)) < window * 2 * 3:  # about three characters of JSON per token of ChatML
-        turns += [ollama.user(f"Fact {number}: " + "the sky is blue, " * (1 + number // 3)), ollama.assistant("Noted.")]
+        turns += [ollama.user(f"Fact {number}: " + "the sky is blue, " * (1 + number)), ollama.assistant(f"Noted fact {number}.")]
         number += 1
     return turns
 
