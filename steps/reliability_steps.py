@@ -1,4 +1,5 @@
-"""Steps for faults: requests that once crashed the engine, runners killed busy or idle, a model that cannot load.
+"""Steps for faults: requests that once crashed the engine, runners killed busy, idle or frozen, a model that cannot load,
+clients that leave early.
 
 Example:
     Given a long streamed generation is under way
@@ -9,11 +10,12 @@ Example:
 from __future__ import annotations
 
 import json
+import time
 
 import allure
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, empty, equal_to, greater_than, has_length, is_in
+from hamcrest import assert_that, empty, equal_to, greater_than, has_length, is_in, is_not, less_than
 
 from support import ollama, runners
 from support.background import BackgroundRequest, Outcome
@@ -22,6 +24,7 @@ from support.http import Exchange
 from support.models import transfer
 from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
+from support.reliability import leavers
 from support.reliability.prompts import LONG_PROMPT, REFERENCE_PROMPT
 from support.report.allure import attach_exchange
 
@@ -173,3 +176,134 @@ def step_unloadable_model(context: Context) -> None:
 def step_ask_unloadable(context: Context) -> None:
     """A one-token completion from the installed model."""
     context.response = context.ollama.generate(ollama.generate_body(context.unloadable_model, REFERENCE_PROMPT, stream=False, num_predict=1))
+
+
+# -- Clients that leave, shared loads and hung runners (features/reliability/scheduling.feature) ------------------
+
+BUSY_TOKENS = 300
+"""A streamed answer long enough to outlast a storm of clients on two cores."""
+STORM_DRAIN_S = 1.0
+TTFT_SLACK = 1.1
+TTFT_NOISE_S = 0.25
+"""Added to the 10%: a first token of a few tenths of a second moves by more than that between two runs on a busy machine."""
+PING_TIMEOUT_S = 10.0
+"""The gateway's default GATEWAY_RUNNER_PING_TIMEOUT, Ollama's 10 s."""
+HUNG_LOAD_S = 60.0
+"""Room for a new runner to load after the health check gave up on the old one."""
+
+
+def _busy_stream(context: Context) -> BackgroundRequest:
+    body = ollama.generate_body(context.settings.model, LONG_PROMPT, stream=True, num_predict=BUSY_TOKENS)
+    busy = BackgroundRequest(f"{context.stack.ollama_url}/api/generate", body)
+    assert_that(busy.wait_for_first_line(60.0), equal_to(True), f"no chunk arrived within 60 s: {busy.outcome.describe()}")
+    return busy
+
+
+def _short_stream_body(context: Context) -> dict[str, object]:
+    return ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=True, num_predict=2)
+
+
+@given("a long streamed answer keeps the model busy, after the time to a first token was measured once it ended")
+def step_busy_with_baseline(context: Context) -> None:
+    """Measure the first token after a long answer ends with nobody else waiting, then start another long answer."""
+    _busy_stream(context).result(120.0)
+    context.quiet_first_chunk_s = leavers.first_chunk_seconds(context.stack.ollama_url, _short_stream_body(context))
+    context.background = _busy_stream(context)
+
+
+@when("{count:d} streaming clients ask the busy model and leave before their first token")
+def step_storm(context: Context, count: int) -> None:
+    """Send the clients at once; each hangs up after half a second without a chunk."""
+    body = ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=True, num_predict=50)
+    with allure.step(f"{count} clients ask and leave"):
+        context.storm = leavers.storm(context.stack.ollama_url, body, count)
+    assert_that(context.storm.problems, empty(), "clients that should have waited behind the busy model")
+    assert_that(context.background.running, equal_to(True), "the long answer ended before the storm did: it proves nothing")
+
+
+@then("within a second of the last one leaving no request waits in the queue")
+def step_queue_drained(context: Context) -> None:
+    """gateway_requests_queued read 0 within a second."""
+    assert_that(context.storm.drained_after_s, less_than(STORM_DRAIN_S), f"queue gauge at 0 only after {context.storm.drained_after_s:.2f} s")
+
+
+@then("the model evaluated no prompt for the clients that left")
+def step_no_work_for_leavers(context: Context) -> None:
+    """The prompt-token counter did not move while the busy answer streamed."""
+    assert_that(context.storm.prompt_tokens, equal_to(0.0), "prompt tokens evaluated for clients that had gone")
+
+
+@then("once the long answer ends the next first token comes as fast as without the storm, give or take 10%")
+def step_first_token_unharmed(context: Context) -> None:
+    """The next first token after the storm, against the quiet measurement of the same situation."""
+    context.background.result(120.0)
+    stormy = leavers.first_chunk_seconds(context.stack.ollama_url, _short_stream_body(context))
+    bound = context.quiet_first_chunk_s * TTFT_SLACK + TTFT_NOISE_S
+    assert_that(stormy, less_than(bound), f"first token {stormy:.3f} s after the storm, {context.quiet_first_chunk_s:.3f} s without")
+
+
+@when("one client asks for the model and leaves while it loads, as a second client asks for it")
+def step_leave_during_load(context: Context) -> None:
+    """The first client hangs up a fraction of a second into the load; the second waits for its answer."""
+    url = f"{context.stack.ollama_url}/api/generate"
+    problem = leavers.leave_before_first_chunk(url, _short_stream_body(context), wait_s=0.3)
+    context.background = BackgroundRequest(url, ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=False, num_predict=4))
+    assert_that(problem, equal_to(None), "the first client should have left before its model loaded")
+
+
+@then("the second client gets its answer")
+def step_second_client_answered(context: Context) -> None:
+    """A 200 with a finished answer, not the first client's cancellation."""
+    outcome = _finished(context)
+    assert_that(outcome.status, equal_to(200), outcome.describe())
+    assert_that(json.loads(outcome.lines[-1]).get("done"), equal_to(True), outcome.describe())
+
+
+@when("a client asks for a completion that unloads the model when it ends, three times in a row")
+def step_unloading_completions(context: Context) -> None:
+    """Three completions with keep_alive 0: each ends, then its model goes (each loads it again: seconds on mistral.rs)."""
+    body = ollama.generate_body(context.settings.model, REFERENCE_PROMPT, stream=False, num_predict=4, keep_alive=0)
+    context.responses = [context.ollama.generate(body) for _ in range(3)]
+
+
+@then("every answer ends normally with a context to continue from")
+def step_contexts_returned(context: Context) -> None:
+    """Each answer is 200, done, with a non-empty context."""
+    for exchange in context.responses:
+        answer = ollama.ok_json(exchange)
+        assert_that(answer.get("done"), equal_to(True), exchange.describe())
+        context_tokens: list[int] = answer.get("context") or []
+        assert_that(len(context_tokens), greater_than(0), exchange.describe())
+
+
+@given("the model's runner has stopped answering")
+def step_runner_stopped(context: Context) -> None:
+    """SIGSTOP the runner serving the model under test: it keeps its socket, but nothing answers."""
+    runner = _runner_of_model_under_test(context)
+    with allure.step(f"SIGSTOP runner {runner.pid} ({runner.model})"):
+        runners.freeze(runner.pid)
+    context.stopped_runner = runner.pid
+    context.add_cleanup(runners.kill_if_running, runner.pid)
+
+
+@when("a client asks for a completion")
+def step_plain_completion(context: Context) -> None:
+    """A short non-streamed completion, timed."""
+    started = time.monotonic()
+    context.response = _reference_answer(context)
+    context.waited_s = time.monotonic() - started
+
+
+@then("the answer came within the gateway's health-check time plus a load")
+def step_answered_in_time(context: Context) -> None:
+    """At most the gateway's ping timeout (Ollama's 10 s) plus a load."""
+    bound = PING_TIMEOUT_S + HUNG_LOAD_S
+    assert_that(context.waited_s, less_than(bound), context.response.describe())
+
+
+@then("the runner that stopped answering is gone")
+def step_stopped_runner_gone(context: Context) -> None:
+    """The frozen process was killed, and another runner serves the model."""
+    assert_that(wait_until(lambda: not runners.is_running(context.stopped_runner), 5.0, 0.05), equal_to(True),
+                f"runner {context.stopped_runner} still exists")
+    assert_that(_runner_of_model_under_test(context).pid, is_not(equal_to(context.stopped_runner)))

@@ -65,6 +65,17 @@ def kill(pid: int) -> None:
     os.kill(pid, signal.SIGKILL)
 
 
+def freeze(pid: int) -> None:
+    """SIGSTOP: the process keeps its sockets and answers nothing, as a deadlocked engine would."""
+    os.kill(pid, signal.SIGSTOP)
+
+
+def kill_if_running(pid: int) -> None:
+    """Clean up after a scenario that froze a process the gateway should have replaced."""
+    if is_running(pid):
+        os.kill(pid, signal.SIGKILL)
+
+
 def unloadable_copy(source: Path, destination: Path) -> Path:
     """A copy of a GGUF whose architecture no engine knows: its header still reads, but no runner can load it.
 
