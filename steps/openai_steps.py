@@ -1,4 +1,4 @@
-"""Steps for the OpenAI-compatible API: models, chat completions, completions, embeddings.
+"""Steps for OpenAI's chat completions and legacy completions: answers, usage, sampling, formats and message forms.
 
 Example:
     When an OpenAI client asks for a chat completion
@@ -14,11 +14,9 @@ from behave import register_type, then, when
 from behave.runner import Context
 from hamcrest import (
     assert_that,
-    close_to,
     empty,
     equal_to,
     greater_than,
-    has_item,
     instance_of,
     less_than_or_equal_to,
     not_,
@@ -27,87 +25,17 @@ from parse_type import TypeBuilder
 
 from support import ollama, openai_api
 from support.http import Exchange
-from support.ollama import LONG_SYSTEM_PROMPT, listed_name
-from support.shapes import (
-    CHAT_COMPLETION,
-    COMPLETION,
-    EMBEDDING_LIST,
-    OPENAI_MODEL,
-    OPENAI_MODEL_LIST,
-    shape_problems,
-)
-from support.vectors import l2_norm, misplaced
+from support.ollama import LONG_SYSTEM_PROMPT
+from support.shapes import CHAT_COMPLETION, COMPLETION, shape_problems
 
 PROMPT = "Why is the sky blue?"
-EMBED_BATCH = ["Snow is white", "The sky is blue", "Grass is green"]
-"""Out of sorted order, so a gateway that sorts or reverses the batch hands back the wrong vector."""
-UNIT_LENGTH_TOLERANCE = 1e-3
-SAME_VECTOR = 0.9999
 USUAL_TOKENS = 16
 
-register_type(
-    NameForm=TypeBuilder.make_choice(list(openai_api.NAME_FORMS)),
-    MessageForm=TypeBuilder.make_choice(list(openai_api.MESSAGE_FORMS)),
-)
+register_type(NameForm=openai_api.NAME_FORM, MessageForm=TypeBuilder.make_choice(list(openai_api.MESSAGE_FORMS)))
 
 
 def _describe(*exchanges: Exchange) -> str:
     return "\n".join(exchange.describe() for exchange in exchanges)
-
-
-# -- Models -----------------------------------------------------------------------------------
-
-
-@when("an OpenAI client lists the models")
-def step_list_models(context: Context) -> None:
-    """GET /v1/models."""
-    context.response = context.openai.models()
-
-
-@then("the response has the fields of an OpenAI model list")
-def step_model_list_shape(context: Context) -> None:
-    """The body matches OpenAI's list shape as Ollama serves it."""
-    response: Exchange = context.response
-    assert_that(shape_problems(response.json(), OPENAI_MODEL_LIST), empty(), response.describe())
-
-
-@then("the OpenAI model list names the same models as Ollama's list")
-def step_same_models(context: Context) -> None:
-    """The ids, in order, equal the names /api/tags lists."""
-    response: Exchange = context.response
-    tags = context.ollama.tags()
-    ids = [model["id"] for model in response.json().get("data") or []]
-    names = [model["name"] for model in tags.json().get("models") or []]
-    assert_that(ids, equal_to(names), f"{response.describe()}\n{tags.describe()}")
-    assert_that(ids, has_item(listed_name(context.settings.model)), response.describe())
-
-
-@when("an OpenAI client retrieves the model under test named {form:NameForm}")
-def step_retrieve_model(context: Context, form: str) -> None:
-    """GET /v1/models/{id} for the model under test, spelled in the given form."""
-    context.asked_model = openai_api.model_named(context.settings.model, form)
-    context.response = context.openai.model(context.asked_model)
-
-
-@when('an OpenAI client retrieves the model "{model}"')
-def step_retrieve_named_model(context: Context, model: str) -> None:
-    """GET /v1/models/{id} for the named model."""
-    context.asked_model = model
-    context.response = context.openai.model(model)
-
-
-@then("the response has the fields of an OpenAI model")
-def step_model_shape(context: Context) -> None:
-    """The body matches OpenAI's model shape."""
-    response: Exchange = context.response
-    assert_that(shape_problems(response.json(), OPENAI_MODEL), empty(), response.describe())
-
-
-@then("the model id is the one the client asked for")
-def step_model_id(context: Context) -> None:
-    """The id echoes the path parameter, not a normalised name."""
-    response: Exchange = context.response
-    assert_that(response.json().get("id"), equal_to(context.asked_model), response.describe())
 
 
 # -- Chat completions and completions ---------------------------------------------------------
@@ -347,54 +275,3 @@ def step_same_answer(context: Context) -> None:
     """The answers at temperature 0 are equal."""
     first, second = context.pair
     assert_that(openai_api.answer(first), equal_to(openai_api.answer(second)), _describe(first, second))
-
-
-# -- Embeddings -------------------------------------------------------------------------------
-
-
-@when("an OpenAI client embeds a batch of texts out of sorted order, and each text alone")
-def step_embed_batch_and_singles(context: Context) -> None:
-    """POST /v1/embeddings with the batch, then with each text on its own."""
-    model = context.settings.model
-    context.response = context.openai.embeddings({"model": model, "input": EMBED_BATCH})
-    context.singles = [context.openai.embeddings({"model": model, "input": text}) for text in EMBED_BATCH]
-
-
-@when("an OpenAI client embeds a text naming the model under test {form:NameForm}")
-def step_embed_named(context: Context, form: str) -> None:
-    """POST /v1/embeddings naming the model under test in another spelling."""
-    model = openai_api.model_named(context.settings.model, form)
-    context.response = context.openai.embeddings({"model": model, "input": PROMPT})
-
-
-@then("the response has the fields of an OpenAI embedding list")
-def step_embedding_list_shape(context: Context) -> None:
-    """The body matches OpenAI's embedding list shape."""
-    response: Exchange = context.response
-    assert_that(shape_problems(response.json(), EMBEDDING_LIST), empty(), response.describe())
-
-
-@then("the vectors are indexed 0 to {last:d} in order")
-def step_vector_indexes(context: Context, last: int) -> None:
-    """data[i].index is i for every item."""
-    response: Exchange = context.response
-    indexes = [item["index"] for item in response.json()["data"]]
-    assert_that(indexes, equal_to(list(range(last + 1))), response.describe())
-
-
-@then("every OpenAI vector has unit length")
-def step_openai_unit_length(context: Context) -> None:
-    """Each vector's L2 norm is 1, as Ollama's compatibility layer normalises them."""
-    response: Exchange = context.response
-    for item in response.json()["data"]:
-        norm = l2_norm(item["embedding"])
-        assert_that(norm, close_to(1.0, UNIT_LENGTH_TOLERANCE), response.describe())
-
-
-@then("each OpenAI vector in the batch is the vector of the text at its index")
-def step_openai_batch_order(context: Context) -> None:
-    """data[i] points the way the single-text embedding of input i points."""
-    response: Exchange = context.response
-    batch = [item["embedding"] for item in sorted(response.json()["data"], key=lambda item: item["index"])]
-    singles = [single.json()["data"][0]["embedding"] for single in context.singles]
-    assert_that(misplaced(batch, singles, SAME_VECTOR), empty(), _describe(response, *context.singles))

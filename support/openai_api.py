@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from parse_type import TypeBuilder
+
 from support.http import Exchange, HttpClient
 
 NAME_FORMS = ("in upper case", "without a tag", "with the tag latest")
 """Spellings of the model under test that Ollama matches to a stored model but echoes unchanged."""
+NAME_FORM = TypeBuilder.make_choice(list(NAME_FORMS))
+"""NAME_FORMS as a step parameter type."""
 
 
 def model_named(model: str, form: str) -> str:
