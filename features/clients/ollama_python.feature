@@ -14,10 +14,10 @@ Feature: The official ollama Python client
       Then the call succeeds
       And the ollama client's list includes the model under test
 
-    Scenario: Showing the model returns its model info and capabilities
+    Scenario: Showing the model names its architecture and its completion capability
       When the ollama client shows the model under test
       Then the call succeeds
-      And the shown model has model info and a list of capabilities
+      And the shown model's info names its architecture and its capabilities include completion
 
   Rule: Generation calls return validated answers
 
