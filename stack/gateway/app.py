@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from . import OLLAMA_VERSION, routes_models, routes_ollama, routes_openai
+from . import OLLAMA_VERSION, routes_anthropic, routes_models, routes_ollama, routes_openai, routes_responses, routes_status
 from .engines import Engine, create_engine
 from .errors import GatewayError
 from .framing import error_response, json_response
@@ -30,6 +30,7 @@ from .scheduler import Scheduler
 from .service import Gateway
 from .settings import Settings
 from .store import ModelStore
+from .zstd_bodies import ZstdBodies
 
 log = logging.getLogger("stack.gateway")
 
@@ -80,8 +81,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     async def openapi(request: Request) -> Response:
         return json_response(description())
 
-    routes = [*routes_ollama.routes, *routes_models.routes, *routes_openai.routes, Route("/metrics", prometheus, methods=["GET"]),
-              Route("/api/openapi.json", openapi, methods=["GET"])]
+    routes = [*routes_ollama.routes, *routes_status.routes, *routes_models.routes, *routes_openai.routes, *routes_responses.routes,
+              *routes_anthropic.routes, Route("/metrics", prometheus, methods=["GET"]), Route("/api/openapi.json", openapi, methods=["GET"])]
     middleware = [
         Middleware(Observe, metrics=metrics, route_paths=[route.path for route in routes]),
         Middleware(CORSMiddleware, allow_origin_regex=origin_pattern(settings.origins), allow_methods=["*"],
@@ -92,6 +93,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
         middleware.insert(1, Middleware(HostCheck))
     if settings.api_key:
         middleware.append(Middleware(ApiKey, key=settings.api_key))
+    middleware.append(Middleware(ZstdBodies))
 
     app = Starlette(
         routes=routes,
