@@ -66,6 +66,7 @@ DOC_LINKS: dict[str, tuple[DocLink, ...]] = {
     "openai_api/embeddings.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: create embeddings", f"{_OPENAI_API}/embeddings/create")),
     "openai_api/models.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: models", f"{_OPENAI_API}/models")),
     "openai_api/errors.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: error codes", "https://platform.openai.com/docs/guides/error-codes")),
+    "openai_api/responses.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: create a model response", f"{_OPENAI_API}/responses/create")),
     "streaming/ndjson.feature": (_OLLAMA_STREAMING,),
     "streaming/real_streaming.feature": (_OLLAMA_STREAMING,),
     "streaming/sse.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: chat completion chunks", f"{_OPENAI_API}/chat-streaming")),
