@@ -105,7 +105,7 @@ done
 [[ ${#suites[@]} -gt 0 ]] || suites=(all)
 
 declare -A suite_dirs=(
-  [api]="features/ollama_api features/openai_api features/streaming"
+  [api]="features/ollama_api features/openai_api features/anthropic_api features/streaming"
   [integration]="features/clients"
   [models]="features/models"
   [aider]="features/aider"

@@ -21,6 +21,7 @@ from behave.model import Rule, Scenario
 AREAS = {
     "ollama_api": "Ollama API",
     "openai_api": "OpenAI API",
+    "anthropic_api": "Anthropic API",
     "streaming": "Streaming",
     "clients": "Clients",
     "models": "Models",
@@ -67,6 +68,10 @@ DOC_LINKS: dict[str, tuple[DocLink, ...]] = {
     "openai_api/models.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: models", f"{_OPENAI_API}/models")),
     "openai_api/errors.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: error codes", "https://platform.openai.com/docs/guides/error-codes")),
     "openai_api/responses.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: create a model response", f"{_OPENAI_API}/responses/create")),
+    "anthropic_api/messages.feature": (
+        DocLink("Ollama: Anthropic compatibility", f"{_OLLAMA_DOCS}/anthropic-compatibility"),
+        DocLink("Anthropic: messages", "https://docs.anthropic.com/en/api/messages"),
+    ),
     "streaming/ndjson.feature": (_OLLAMA_STREAMING,),
     "streaming/real_streaming.feature": (_OLLAMA_STREAMING,),
     "streaming/sse.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: chat completion chunks", f"{_OPENAI_API}/chat-streaming")),
