@@ -26,6 +26,7 @@ from .names import parse_name
 from .options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
 from .scheduler import Scheduler, iterate_in_thread
 from .settings import Settings
+from .stops import StopScanner
 from .store import ModelRecord, ModelStore
 from .templates import render_chat, render_go_template
 from .toolcalls import ToolCallParser
@@ -367,40 +368,60 @@ class Gateway:
             first: float | None = None
             last = time.perf_counter()
             pieces: list[str] = []
-            async for event in self._watched(stream):
-                now = time.perf_counter()
-                if isinstance(event, Piece):
-                    if first is None:
-                        first = now
-                        self.metrics.ttft.labels(*labels).observe(now - started)
-                    else:
-                        self.metrics.itl.labels(*labels).observe(now - last)
-                    last = now
-                    pieces.append(event.text)
-                    yield event
-                elif isinstance(event, Finish):
-                    self.metrics.prompt_tokens.labels(record.name.short).inc(event.prompt_tokens)
-                    self.metrics.generation_tokens.labels(record.name.short).inc(event.completion_tokens)
-                    self.metrics.finished.labels(record.name.short, event.reason).inc()
-                    self.metrics.e2e.labels(*labels).observe(now - started)
-                    context: list[int] = []
-                    if want_context:
-                        context = prompt_tokens + await asyncio.to_thread(engine_model.tokenize, "".join(pieces))
-                    # An engine that books a one-token answer wholly to the prompt reports no decode time; the
-                    # time from the first token to the end, as seen here, is then the best measure there is.
-                    decode_seconds = event.completion_seconds or (now - (first or now))
-                    yield Outcome(
-                        done_reason=event.reason,
-                        prompt_eval_count=event.prompt_tokens,
-                        prompt_eval_duration=_ns(event.prompt_seconds),
-                        eval_count=event.completion_tokens,
-                        eval_duration=_ns(decode_seconds),
-                        load_duration=_ns(ready - started),
-                        total_duration=_ns(time.perf_counter() - started),
-                        context=context,
-                    )
+            scanner = StopScanner(sampling.stop)
+            generated = 0
+            finish: Finish | None = None
+            events = self._watched(stream)
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    now = time.perf_counter()
+                    if isinstance(event, Piece):
+                        if first is None:
+                            first = now
+                            self.metrics.ttft.labels(*labels).observe(now - started)
+                        else:
+                            self.metrics.itl.labels(*labels).observe(now - last)
+                        last = now
+                        generated += 1
+                        text = scanner.feed(event.text)
+                        if text:
+                            pieces.append(text)
+                            yield Piece(text)
+                        if scanner.stopped:
+                            # The engine has not seen the stop string: end its work here, as Ollama's runner does.
+                            finish = Finish("stop", len(prompt_tokens), generated, completion_seconds=now - (first or now))
+                            break
+                    elif isinstance(event, Finish):
+                        rest = scanner.flush()
+                        if rest:
+                            pieces.append(rest)
+                            yield Piece(rest)
+                        finish = event
+            if finish is None:
+                return
+            now = time.perf_counter()
+            self.metrics.prompt_tokens.labels(record.name.short).inc(finish.prompt_tokens)
+            self.metrics.generation_tokens.labels(record.name.short).inc(finish.completion_tokens)
+            self.metrics.finished.labels(record.name.short, finish.reason).inc()
+            self.metrics.e2e.labels(*labels).observe(now - started)
+            context: list[int] = []
+            if want_context:
+                context = prompt_tokens + await asyncio.to_thread(engine_model.tokenize, "".join(pieces))
+            # An engine that books a one-token answer wholly to the prompt reports no decode time; the
+            # time from the first token to the end, as seen here, is then the best measure there is.
+            decode_seconds = finish.completion_seconds or (now - (first or now))
+            yield Outcome(
+                done_reason=finish.reason,
+                prompt_eval_count=finish.prompt_tokens,
+                prompt_eval_duration=_ns(finish.prompt_seconds or ((first or now) - ready)),
+                eval_count=finish.completion_tokens,
+                eval_duration=_ns(decode_seconds),
+                load_duration=_ns(ready - started),
+                total_duration=_ns(time.perf_counter() - started),
+                context=context,
+            )
 
-    async def _watched(self, stream: AsyncGenerator[Piece | Finish, None]) -> AsyncIterator[Piece | Finish]:
+    async def _watched(self, stream: AsyncGenerator[Piece | Finish, None]) -> AsyncGenerator[Piece | Finish, None]:
         """The engine's events; gateway_engine_up follows whether the engine can finish a generation.
 
         A runner that dies is noticed by the scheduler; an engine that fails inside a live runner (an upstream
