@@ -81,6 +81,7 @@ class TargetNeeds:
             "stack_control": self._stack_control,
             "docker": self._docker,
             "humaneval": humaneval_missing,
+            "seeded_sampling": self._seeded_sampling,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
@@ -212,6 +213,12 @@ class TargetNeeds:
         if self._settings.target not in ("docker", "compose"):
             return f"needs the stack in containers (--target docker or --target compose); target={self._settings.target}"
         return engine_missing()
+
+    def _seeded_sampling(self) -> str | None:
+        if self._settings.target in ("local", "docker") and self._settings.engine == "mistralrs":
+            return ("the mistralrs engine takes no per-request seed (mistral.rs 0.9.5 has none), so a seed cannot choose "
+                    "or repeat an answer; README, Known differences from Ollama. The llamacpp engine and Ollama honour it")
+        return None
 
     def _gateway_log(self) -> str | None:
         if self._settings.target == "local":

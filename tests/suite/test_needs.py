@@ -124,3 +124,11 @@ def test_the_tools_gate_probes_the_capable_model_when_the_scenario_uses_it() -> 
     with fake_ollama.running() as server:
         reason = target_needs(server.url, model="smollm2:135m").skip_reason(["needs.tools", "needs.capable_model"]) or ""
     assert "qwen2.5-coder:1.5b does not list the tools capability" in reason
+
+
+def test_seeded_sampling_is_missing_only_on_the_mistralrs_engine_the_suite_started() -> None:
+    for userdata, met in (({"engine": "mistralrs"}, False), ({"engine": "llamacpp"}, True)):
+        settings = settings_from_userdata({"target": "local", **userdata}, Path("/repo"))
+        reason = TargetNeeds(settings, OllamaClient(HttpClient("http://127.0.0.1:9"))).missing("seeded_sampling")
+        assert (reason is None) == met, reason
+    assert target_needs("http://127.0.0.1:9").missing("seeded_sampling") is None
