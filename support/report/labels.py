@@ -77,6 +77,8 @@ DOC_LINKS: dict[str, tuple[DocLink, ...]] = {
     "streaming/sse.feature": (_OLLAMA_OPENAI, DocLink("OpenAI: chat completion chunks", f"{_OPENAI_API}/chat-streaming")),
     "clients/ollama_python.feature": (DocLink("ollama-python", "https://github.com/ollama/ollama-python"),),
     "clients/openai_python.feature": (DocLink("openai-python", "https://github.com/openai/openai-python"),),
+    "clients/openai_responses.feature": (DocLink("openai-python", "https://github.com/openai/openai-python"),),
+    "clients/anthropic_python.feature": (DocLink("anthropic-sdk-python", "https://github.com/anthropics/anthropic-sdk-python"),),
 }
 
 
