@@ -36,6 +36,16 @@ log = logging.getLogger("stack.gateway")
 
 BUILT_IN_ORIGINS = ("app://*", "file://*", "tauri://*", "vscode-webview://*", "vscode-file://*")
 LOCAL_ORIGIN = r"https?://(localhost|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?"
+ALLOWED_HEADERS = (
+    "Authorization", "Content-Type", "User-Agent", "Accept", "X-Requested-With", "OpenAI-Beta",
+    "x-stainless-arch", "x-stainless-async", "x-stainless-custom-poll-interval", "x-stainless-helper-method",
+    "x-stainless-lang", "x-stainless-os", "x-stainless-package-version", "x-stainless-poll-helper",
+    "x-stainless-retry-count", "x-stainless-runtime", "x-stainless-runtime-version", "x-stainless-timeout",
+    # Beyond Ollama's list: what the anthropic SDK sends from a browser, without which its preflight for
+    # /v1/messages fails.
+    "x-api-key", "anthropic-version", "anthropic-beta", "anthropic-dangerous-direct-browser-access",
+)
+"""The request headers a browser page may send: Ollama's list (OpenAI's SDK headers among them) and Anthropic's."""
 
 
 def origin_pattern(origins: tuple[str, ...]) -> str:
@@ -86,7 +96,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Starlette:
     middleware = [
         Middleware(Observe, metrics=metrics, route_paths=[route.path for route in routes]),
         Middleware(CORSMiddleware, allow_origin_regex=origin_pattern(settings.origins), allow_methods=["*"],
-                   allow_headers=["*"], allow_credentials=False),
+                   allow_headers=list(ALLOWED_HEADERS), allow_credentials=False),
         Middleware(BodyLimit, limit=settings.max_body_bytes),
     ]
     if settings.loopback:

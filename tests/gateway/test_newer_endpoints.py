@@ -233,3 +233,14 @@ def test_decompression_is_capped() -> None:
 def test_status_reports_cloud_disabled(client: TestClient) -> None:
     assert client.get("/api/status").json() == {"cloud": {"disabled": True, "source": "none"}}
     assert cloud_policy({"OLLAMA_NO_CLOUD": "1"}) == {"cloud": {"disabled": True, "source": "env"}}
+
+
+@pytest.mark.parametrize(("headers", "allowed"), [
+    ("content-type, x-stainless-os, x-stainless-retry-count, openai-beta", True),
+    ("content-type, x-api-key, anthropic-version", True),
+    ("content-type, x-custom-header", False),
+])
+def test_preflights_allow_ollamas_headers_and_anthropics(client: TestClient, headers: str, allowed: bool) -> None:
+    answer = client.options("/v1/messages", headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                                                     "Access-Control-Request-Headers": headers})
+    assert (answer.status_code == 200) is allowed, answer.text
