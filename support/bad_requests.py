@@ -65,6 +65,7 @@ BUILDERS: dict[str, Callable[[str], bytes]] = {
     "an image that is not base64": _with(images=["%%%"]),
     "an input that is not text": _with(input=1),
     "an unknown reasoning effort": _with(reasoning_effort="x"),
+    "a temperature given as text": _with(temperature="hot"),
     "an unsupported encoding format": _with(encoding_format="hex"),
     "message content that is not text": _with(messages=[{"role": "user", "content": 1.5}]),
     "an empty input": _with(input=""),

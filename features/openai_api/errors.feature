@@ -27,3 +27,5 @@ Feature: OpenAI-shaped errors
         | an image given by URL            | POST /v1/chat/completions | 400    | invalid_request_error | image URLs are not currently supported, please use base64 encoded data instead                                |
         | an unsupported encoding format   | POST /v1/embeddings       | 400    | invalid_request_error | Invalid value for 'encoding_format' = hex. Supported values: ['float', 'base64'].                             |
         | an unknown reasoning effort      | POST /v1/chat/completions | 400    | invalid_request_error | invalid reasoning value: "x" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none") |
+        | a temperature given as text      | POST /v1/chat/completions | 400    | invalid_request_error | json: cannot unmarshal string into Go struct field ChatCompletionRequest.temperature of type float64          |
+        | a temperature given as text      | POST /v1/completions      | 400    | invalid_request_error | json: cannot unmarshal string into Go struct field CompletionRequest.temperature of type float32              |

@@ -28,7 +28,7 @@ from .framing import (
 )
 from .names import parse_name
 from .routes_ollama import gateway_of
-from .validation import decode_body
+from .validation import decode_body, typed
 
 OPENAI_JSON = "application/json"
 ERROR_TYPES = {400: "invalid_request_error", 404: "not_found_error"}
@@ -195,8 +195,23 @@ def _usage(final: Chunk) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
+CHAT_FIELDS = {"stream": "bool", "max_tokens": "int", "seed": "int", "temperature": "float64", "frequency_penalty": "float64",
+               "presence_penalty": "float64", "top_p": "float64"}
+"""Typed fields of Ollama's openai.ChatCompletionRequest: a value of another type is Go's 400 decode error, not a 500."""
+COMPLETION_FIELDS = {"stream": "bool", "max_tokens": "int", "seed": "int", "temperature": "float32", "frequency_penalty": "float32",
+                     "presence_penalty": "float32", "top_p": "float32", "suffix": "string"}
+"""The same for openai.CompletionRequest, whose numbers are float32."""
+
+
+def _check_types(body: dict[str, Any], struct: str, fields: dict[str, str]) -> None:
+    for name in body:
+        if name in fields:
+            typed(body, struct, name, fields[name])
+
+
 async def chat_completions(request: Request) -> Response:
     body = await read_json(request)
+    _check_types(body, "ChatCompletionRequest", CHAT_FIELDS)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         raise bad_request("[] is too short - 'messages'")
@@ -261,6 +276,7 @@ async def _chat_events(request: Request, identity: str, model: str, first: Chunk
 
 async def completions(request: Request) -> Response:
     body = await read_json(request)
+    _check_types(body, "CompletionRequest", COMPLETION_FIELDS)
     prompt = body.get("prompt", "")
     if not isinstance(prompt, str):
         raise bad_request(f"json: cannot unmarshal {'array' if isinstance(prompt, list) else 'number'} into Go struct field CompletionRequest.prompt of type string")

@@ -14,6 +14,7 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "bool": (bool,),
     "int": (int,),
     "float64": (int, float),
+    "float32": (int, float),
     "[]int": (list,),
     "[]string": (list,),
     "[]api.Message": (list,),
