@@ -42,6 +42,7 @@ Feature: OpenAI chat completions
 
   Rule: Sampling parameters take effect
 
+    @needs.seeded_sampling
     Scenario: At temperature 1 the seed chooses the answer and the same seed repeats it
       When an OpenAI client asks for chat completions at temperature 1 with the seeds 1, 2, 3 and 1 again
       Then the two answers with seed 1 are identical
