@@ -56,6 +56,7 @@ Feature: Generating a completion
       When a client asks for the same completion at temperature 1 with seeds 1, 2 and 3 and no other option
       Then the answers are not all the same
 
+    @needs.seeded_sampling
     Scenario: At temperature 1 the same seed gives the same answer
       When a client asks twice for the same completion at temperature 1 with seed 7
       Then both answers are identical
