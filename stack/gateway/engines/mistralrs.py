@@ -74,6 +74,9 @@ class MistralRsModel:
             presence_penalty=sampling.presence_penalty or None,
             frequency_penalty=sampling.frequency_penalty or None,
             stop_seqs=list(sampling.stop) or None,
+            # The chosen token's own text comes with its log probability: the leading whitespace that mistral.rs's
+            # chat API trims from an answer is recovered from it (see _leading).
+            logprobs=True,
             grammar=json.dumps(sampling.json_schema) if sampling.json_schema is not None else None,
             grammar_type="json_schema" if sampling.json_schema is not None else None,
             stream=True,
@@ -84,6 +87,7 @@ class MistralRsModel:
         return self._pieces(stream)
 
     def _pieces(self, stream: Iterator[Any]) -> Iterator[Piece | Finish]:
+        started = False
         try:
             while True:
                 with self._lock:
@@ -91,8 +95,12 @@ class MistralRsModel:
                 if chunk is None:
                     return
                 choice = chunk.choices[0] if chunk.choices else None
-                if choice is not None and choice.delta.content:
-                    yield Piece(choice.delta.content)
+                text = choice.delta.content or "" if choice is not None else ""
+                if not started and choice is not None:
+                    text = _leading(text, choice.logprobs)
+                if text:
+                    started = True
+                    yield Piece(text)
                 usage = chunk.usage
                 if usage is not None:
                     reason = choice.finish_reason if choice is not None else "stop"
@@ -116,3 +124,16 @@ class MistralRsModel:
         with self._lock:
             del self._runner
         self._embedder.close()
+
+
+def _leading(content: str, logprob: Any) -> str:
+    """The answer's first text as the model wrote it: mistral.rs's chat API strips whitespace from the front of an
+    answer (a raw completion that goes on with a new line lost it), but the token's own bytes keep it."""
+    raw = getattr(logprob, "bytes", None)
+    if not isinstance(raw, bytes):
+        return content
+    try:
+        token = raw.decode()
+    except UnicodeDecodeError:
+        return content
+    return token if token != content and token.endswith(content) and not token[: len(token) - len(content)].strip() else content
