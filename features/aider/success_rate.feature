@@ -12,7 +12,7 @@ Feature: Aider's success rate on the stack
   Rule: The pass rate over the task set is recorded and meets the profile's minimum
 
     @normal
-    Scenario Outline: The task set in the <edit format> edit format
+    Scenario Outline: At least <minimum>% of the task set passes by Aider's second try in the <edit format> edit format
       When Aider attempts every task of the set in the <edit format> edit format
       Then the pass rates are written to the run's aider results and at least <minimum> percent of the tasks pass by try 2
 

@@ -17,7 +17,7 @@ Feature: Chatting with a model
       And the reported durations are nanoseconds consistent with the time the client waited
       And the model name is echoed exactly as the client sent it
 
-    Scenario: A streamed chat is a sequence of chat chunks
+    Scenario: A streamed chat arrives as one chat chunk per line, the last one done with the metrics
       When a client chats with streaming
       Then the response status is 200
       And the response is an NDJSON stream of chat chunks

@@ -5,8 +5,9 @@ Feature: Refusing bad requests the way Ollama does
   So that retries, "model not found" prompts and pull-if-missing logic behave the same
 
   Errors are JSON objects with one `error` field. The status differs by endpoint where Ollama
-  differs: a missing model is 404 on generate and embed but 400 on chat and embeddings, and
-  not-found messages quote the name differently per endpoint.
+  differs: a request with no model field at all is 404 on generate and embed but 400 on chat and
+  embeddings, a model name that is not installed is 404 everywhere, and not-found messages quote
+  the name differently per endpoint.
 
   Rule: Requests Ollama refuses with a fixed message get that status and message
 

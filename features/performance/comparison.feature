@@ -28,7 +28,7 @@ Feature: The Mistral.rs stack measured against llama.cpp, Ollama's engine, on th
 
   Rule: The gateway costs little over the raw engine
 
-    Scenario: Decode speed and the first token through the gateway
+    Scenario: Through the gateway, decode keeps the profile's share of the raw engine's speed and the first token comes within its milliseconds
       Then the gateway kept the profile's share of each raw engine's decode speed
       And the gateway added at most the profile's milliseconds to the first token
 

@@ -15,7 +15,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
   Rule: An upstream engine that dies fails only the requests it was serving
 
     @needs.local_stack @critical
-    Scenario: The upstream server behind an openai-engine gateway is killed mid-stream
+    Scenario: When the upstream server dies mid-stream, the stream ends with an error line and the next request succeeds once it is back
       Given a gateway with the openai engine serves through an upstream gateway
       And a long streamed generation through it is under way
       When the upstream server is killed

@@ -37,7 +37,7 @@ Feature: Any request, however malformed, gets an answer a client can act on
 
   Rule: Hand-made hostile bodies are refused with Ollama's statuses
 
-    Scenario Outline: <request> to <endpoint>
+    Scenario Outline: <request> to <endpoint> is refused with <status>, and the stack keeps answering
       When a hostile client sends <request> to <endpoint>
       Then the response status is <status>
       And the error says "<message>"

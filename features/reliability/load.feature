@@ -13,7 +13,7 @@ Feature: Sustained load is held, and a burst past the queue is refused at once
   Rule: The stack holds the profile's load
 
     @slow @critical
-    Scenario: A soak at the profile's concurrency for the profile's duration
+    Scenario: A soak at the profile's concurrency fails no request, and memory and latency stay within the profile's bounds
       When clients keep the model busy at the profile's concurrency for the profile's duration
       Then no request of the soak failed
       And the gateway's memory grew less than the profile's bound for the soak
@@ -22,7 +22,7 @@ Feature: Sustained load is held, and a burst past the queue is refused at once
   Rule: Past OLLAMA_MAX_QUEUE, requests are refused at once and the stack recovers
 
     @needs.local_stack
-    Scenario: A burst past the queue's bound
+    Scenario: Requests past the queue's bound get Ollama's 503 at once, and the stack answers the next request
       Given a gateway started with the profile's queue bound
       When the profile's burst of requests is sent at once
       Then the requests past the queue got 503 "server busy, please try again.  maximum pending requests exceeded"
