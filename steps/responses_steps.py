@@ -1,9 +1,8 @@
 """Steps for OpenAI's Responses API (/v1/responses), checked against /api/chat for the same messages.
 
 Example:
-    When a Responses client sends a question with instructions
-    Then the response status is 200
-    And the Responses usage counts the tokens /api/chat counts for the same messages
+    When a Responses client streams a question and asks it again without streaming
+    Then the sequence numbers run from 0 without a gap
 """
 
 from __future__ import annotations
@@ -13,22 +12,15 @@ from typing import Any
 
 from behave import then, when
 from behave.runner import Context
-from hamcrest import assert_that, contains_string, empty, equal_to, greater_than, has_length, is_not, less_than_or_equal_to
+from hamcrest import assert_that, contains_string, empty, equal_to, has_length, is_not
 
 from support import ollama, responses_api
+from support.compat import BUDGET, EARLIER, FOLLOW_UP, QUESTION, TOOL_INSTRUCTIONS, TOOL_RESULT, native_twin
 from support.http import Exchange
 from support.ollama import LONG_SYSTEM_PROMPT
 from support.openai_api import JSON_PROMPT, JSON_SCHEMA, JSON_TOKENS, schema_problems
 from support.responses_api import ResponsesClient
 from support.shapes import shape_problems
-
-QUESTION = "Why is the sky blue?"
-EARLIER = [("user", "My cat is called Tom."), ("assistant", "Nice to meet Tom!")]
-FOLLOW_UP = "What is my cat called?"
-BUDGET = 8
-TOOL_RESULT = "31 degrees and sunny"
-TOOL_INSTRUCTIONS = "Call a tool at most once; once you have its result, answer the user in one sentence."
-"""Without it the small capable model calls the tool again instead of reading the result."""
 
 
 def _client(context: Context) -> ResponsesClient:
@@ -41,15 +33,6 @@ def _send(context: Context, messages: list[tuple[str, str]], body: dict[str, Any
     context.native_budget = budget
     context.native_exchange = None
     context.response = _client(context).create(body)
-
-
-def _native(context: Context) -> Exchange:
-    """/api/chat for the same messages and budget at temperature 0, asked once per scenario."""
-    if context.native_exchange is None:
-        body = ollama.chat_body(context.settings.model, context.native_messages, stream=False, num_predict=context.native_budget)
-        context.native_exchange = context.ollama.chat(body)
-    exchange: Exchange = context.native_exchange
-    return exchange
 
 
 def _describe(*exchanges: Exchange) -> str:
@@ -116,49 +99,11 @@ def step_text_not_empty(context: Context) -> None:
     assert_that(responses_api.output_text(responses_api.ok(response)).strip(), is_not(equal_to("")), response.describe())
 
 
-@then("the Responses usage counts the tokens /api/chat counts for the same messages")
-def step_usage_matches_native(context: Context) -> None:
-    """input and output tokens equal /api/chat's prompt_eval_count and eval_count, and add up to the total."""
-    response: Exchange = context.response
-    native = _native(context)
-    usage = responses_api.ok(response)["usage"]
-    final = ollama.ok_json(native)
-    described = _describe(response, native)
-    assert_that(usage["input_tokens"], equal_to(final.get("prompt_eval_count")), described)
-    assert_that(usage["output_tokens"], equal_to(final.get("eval_count")), described)
-    assert_that(usage["total_tokens"], equal_to(usage["input_tokens"] + usage["output_tokens"]), described)
-
-
-@then("the answer is /api/chat's answer to the same messages")
-def step_answer_matches_native(context: Context) -> None:
-    """At temperature 0 the Responses text equals the native answer."""
-    response: Exchange = context.response
-    native = _native(context)
-    expected = ollama.ok_json(native)["message"]["content"]
-    assert_that(responses_api.output_text(responses_api.ok(response)), equal_to(expected), _describe(response, native))
-
-
-@then("the prompt reads more tokens than the question alone")
-def step_more_than_alone(context: Context) -> None:
-    """The instructions added prompt tokens: /api/chat on the last message alone counts fewer."""
-    response: Exchange = context.response
-    alone = context.ollama.chat(ollama.chat_body(context.settings.model, context.native_messages[-1:], stream=False, num_predict=1))
-    read = responses_api.ok(response)["usage"]["input_tokens"]
-    assert_that(read, greater_than(ollama.ok_json(alone).get("prompt_eval_count", 0)), _describe(response, alone))
-
-
 @then('the response\'s status field is "{status}"')
 def step_status_field(context: Context, status: str) -> None:
     """The response object's own status."""
     response: Exchange = context.response
     assert_that(responses_api.ok(response)["status"], equal_to(status), response.describe())
-
-
-@then("at most {tokens:d} output tokens were used")
-def step_output_tokens_at_most(context: Context, tokens: int) -> None:
-    """usage.output_tokens within the budget."""
-    response: Exchange = context.response
-    assert_that(responses_api.ok(response)["usage"]["output_tokens"], less_than_or_equal_to(tokens), response.describe())
 
 
 @then("the response's text is JSON valid against that schema")
@@ -264,7 +209,7 @@ def step_joined_text(context: Context) -> None:
 def step_streamed_usage(context: Context) -> None:
     """response.completed carries usage equal to /api/chat's counts."""
     streamed: Exchange = context.streamed
-    native = _native(context)
+    native = native_twin(context.ollama, context.settings.model, context.native_messages, context.native_budget)
     found = dict(responses_api.events(streamed))
     usage = found.get("response.completed", {}).get("response", {}).get("usage") or {}
     final = ollama.ok_json(native)

@@ -21,25 +21,25 @@ Feature: Anthropic Messages API
       Then the response status is 200
       And the response has the fields of an Anthropic message
       And the message's text is not empty
-      And the Anthropic usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
     Scenario: A system prompt given as text blocks reaches the model as one system message
       When an Anthropic client sends a question with a system prompt as text blocks
       Then the response status is 200
-      And the Anthropic usage counts the tokens /api/chat counts for the same messages
-      And the message's prompt reads more tokens than the question alone
+      And the usage counts the tokens /api/chat counts for the same messages
+      And the prompt reads more tokens than the question alone
 
     Scenario: A conversation given as content blocks is read as the same conversation
       When an Anthropic client sends an earlier exchange and a follow-up question as content blocks
       Then the response status is 200
-      And the message's answer is /api/chat's answer to the same messages
-      And the Anthropic usage counts the tokens /api/chat counts for the same messages
+      And the answer is /api/chat's answer to the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
     Scenario: The token budget ends the answer with the stop reason "max_tokens"
       When an Anthropic client asks for a long answer limited to 4 tokens
       Then the response status is 200
       And the stop reason is "max_tokens"
-      And at most 4 output tokens were counted
+      And at most 4 output tokens were used
 
     Scenario: A stop sequence ends the answer just before it, with the stop reason "end_turn" as Ollama reports it
       When an Anthropic client asks a question that stops at a word of its usual answer
@@ -49,7 +49,7 @@ Feature: Anthropic Messages API
     Scenario: The query the SDK's beta calls append is accepted
       When an Anthropic client sends a question with the query the SDK's beta calls add
       Then the response status is 200
-      And the Anthropic usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
   Rule: A tool call makes a round trip: tool_use, tool_result, the final answer
 

@@ -20,24 +20,24 @@ Feature: OpenAI Responses API
       Then the response status is 200
       And the response has the fields of a Responses response
       And the response's text is not empty
-      And the Responses usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
     Scenario: Instructions reach the model as a system message
       When a Responses client sends a question with instructions
       Then the response status is 200
-      And the Responses usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
       And the prompt reads more tokens than the question alone
 
     Scenario: A conversation given as input items is read as the same conversation
       When a Responses client sends an earlier exchange and a follow-up question as input items
       Then the response status is 200
       And the answer is /api/chat's answer to the same messages
-      And the Responses usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
     Scenario: A previous response id is accepted and ignored: only the input is read
       When a Responses client sends a question naming a previous response
       Then the response status is 200
-      And the Responses usage counts the tokens /api/chat counts for the same messages
+      And the usage counts the tokens /api/chat counts for the same messages
 
     Scenario: The token budget ends the answer, and the status stays "completed" as Ollama reports it
       When a Responses client asks for a long answer limited to 4 output tokens
