@@ -21,6 +21,7 @@ from hamcrest import assert_that, contains_string, equal_to, greater_than, is_in
 from parse_type import TypeBuilder
 
 from support.anthropic_client import anthropic_client, anthropic_status, message_text
+from support.outcome import outcome
 from support.report.allure import attach_exchange
 
 PROMPT = "Why is the sky blue?"
@@ -56,12 +57,7 @@ def _client(context: Context) -> Any:
 
 
 def _call(context: Context, action: Callable[[], Any]) -> None:
-    # The Then steps judge the outcome; a client exception is an outcome, not a suite error.
-    context.client_result, context.client_error = None, None
-    try:
-        context.client_result = action()
-    except Exception as error:  # noqa: BLE001 - every client failure is reported by a Then step
-        context.client_error = error
+    context.client_result, context.client_error = outcome(action)
 
 
 @when("the anthropic client calls {call:AnthropicCall}")

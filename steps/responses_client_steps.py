@@ -20,6 +20,7 @@ from hamcrest import assert_that, equal_to, greater_than, has_item, is_not
 from parse_type import TypeBuilder
 
 from support.clients import openai_client
+from support.outcome import outcome
 from support.report.allure import attach_exchange
 
 PROMPT = "Why is the sky blue?"
@@ -57,12 +58,7 @@ register_type(ResponsesCall=TypeBuilder.make_choice(list(RESPONSES_CALLS)))
 
 
 def _call(context: Context, action: Callable[[], Any]) -> None:
-    # The Then steps judge the outcome; a client exception is an outcome, not a suite error.
-    context.client_result, context.client_error = None, None
-    try:
-        context.client_result = action()
-    except Exception as error:  # noqa: BLE001 - every client failure is reported by a Then step
-        context.client_error = error
+    context.client_result, context.client_error = outcome(action)
 
 
 @when("the openai client calls {call:ResponsesCall}")

@@ -19,9 +19,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .errors import GatewayError, bad_request
-from .framing import Chunk, as_chunks, dumps, first_and_rest, json_response, record_outcome, until_disconnect, whole_answer
+from .framing import Chunk, as_chunks, first_and_rest, json_response, record_outcome, until_disconnect, whole_answer
 from .routes_ollama import gateway_of
 from .routes_openai import _call_id, read_json
+from .routes_responses import SSE_HEADERS, sse
 from .service import _decode_message, _with_model_defaults
 from .templates import render_chat
 from .validation import typed
@@ -31,7 +32,6 @@ STRUCT = "MessagesRequest"
 ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
                429: "rate_limit_error", 503: "overloaded_error", 529: "overloaded_error"}
 STOP_REASONS = {"stop": "end_turn", "length": "max_tokens"}
-SSE_HEADERS = {"Cache-Control": "no-cache"}
 
 
 def anthropic_error(error: GatewayError) -> Response:
@@ -325,11 +325,6 @@ async def stream_events(
     except GatewayError as error:
         # As in Ollama, a failure after the stream began just ends it, with no message_stop and no error event.
         log.warning("messages stream %s ended early: %s", identity, error.message)
-
-
-async def sse(events: AsyncIterator[Chunk]) -> AsyncIterator[bytes]:
-    async for item in events:
-        yield b"event: " + str(item["type"]).encode() + b"\ndata: " + dumps(item) + b"\n\n"
 
 
 async def count_tokens(request: Request) -> Response:
