@@ -25,7 +25,7 @@ from support.models import transfer
 from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
 from support.reliability import leavers
-from support.reliability.prompts import LONG_PROMPT, REFERENCE_PROMPT
+from support.reliability.prompts import COUNTING_PROMPT, LONG_PROMPT, REFERENCE_PROMPT
 from support.report.allure import attach_exchange
 
 EMBED_SEQUENCE = ("an embedding batch with an empty text", "an empty input", "an embedding batch ending in an empty text")
@@ -180,12 +180,13 @@ def step_ask_unloadable(context: Context) -> None:
 
 # -- Clients that leave, shared loads and hung runners (features/reliability/scheduling.feature) ------------------
 
-BUSY_TOKENS = 200
-"""A streamed answer long enough to outlast a storm of clients on two cores."""
+BUSY_TOKENS = 400
+"""A streamed count long enough to outlast a storm of clients on two cores (about 13 s on mistral.rs)."""
 STORM_DRAIN_S = 1.0
 TTFT_SLACK = 1.1
-TTFT_NOISE_S = 0.25
-"""Added to the 10%: a first token of a few tenths of a second moves by more than that between two runs on a busy machine."""
+TTFT_NOISE_S = 0.5
+"""Added to the 10%: a first token of a few tenths of a second moves by more than that between two runs on a busy machine.
+Fifty prefills left queued, as before the fix, cost seconds."""
 PING_TIMEOUT_S = 10.0
 """The gateway's default GATEWAY_RUNNER_PING_TIMEOUT, Ollama's 10 s."""
 HUNG_LOAD_S = 60.0
@@ -193,7 +194,7 @@ HUNG_LOAD_S = 60.0
 
 
 def _busy_stream(context: Context) -> BackgroundRequest:
-    body = ollama.generate_body(context.settings.model, LONG_PROMPT, stream=True, num_predict=BUSY_TOKENS)
+    body = ollama.generate_body(context.settings.model, COUNTING_PROMPT, stream=True, num_predict=BUSY_TOKENS, raw=True)
     busy = BackgroundRequest(f"{context.stack.ollama_url}/api/generate", body)
     assert_that(busy.wait_for_first_line(60.0), equal_to(True), f"no chunk arrived within 60 s: {busy.outcome.describe()}")
     return busy
@@ -233,7 +234,7 @@ def step_no_work_for_leavers(context: Context) -> None:
     assert_that(context.storm.prompt_tokens, equal_to(0.0), "prompt tokens evaluated for clients that had gone")
 
 
-@then("once the long answer ends the next first token comes as fast as without the storm, give or take 10%")
+@then("once the long answer ends the next first token comes as fast as without the storm, give or take 10% and half a second")
 def step_first_token_unharmed(context: Context) -> None:
     """The next first token after the storm, against the quiet measurement of the same situation."""
     context.background.result(600.0)

@@ -20,7 +20,7 @@ Feature: Clients that leave, loads and hung runners cost only themselves
       When 50 streaming clients ask the busy model and leave before their first token
       Then within a second of the last one leaving no request waits in the queue
       And the model evaluated no prompt for the clients that left
-      And once the long answer ends the next first token comes as fast as without the storm, give or take 10%
+      And once the long answer ends the next first token comes as fast as without the storm, give or take 10% and half a second
 
   Rule: A load is shared by every client waiting for it
 

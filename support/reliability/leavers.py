@@ -23,8 +23,8 @@ def leave_before_first_chunk(url: str, body: dict[str, Any], wait_s: float = WAI
     """Ask for a stream and hang up after `wait_s` without a chunk; what went wrong, or None."""
     try:
         with httpx.stream("POST", url, json=body, timeout=httpx.Timeout(120, read=wait_s)) as response:
-            for _ in response.iter_lines():
-                return f"a chunk came after less than {wait_s} s with status {response.status_code}"
+            for line in response.iter_lines():
+                return f"a chunk came after less than {wait_s} s with status {response.status_code}: {line[:160]}"
             return f"the stream ended at once with status {response.status_code}"
     except httpx.ReadTimeout:
         return None
