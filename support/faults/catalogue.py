@@ -108,7 +108,18 @@ def fault_problems(fault: Fault, repo_root: Path) -> list[str]:
             problems.append(f"the feature file {path} does not exist")
         if line and not line.isdigit():
             problems.append(f"{feature}: the part after ':' is not a line number")
+        elif line and (repo_root / path).is_file() and not _runs_from(repo_root / path, int(line)):
+            problems.append(f"{feature}: that line starts no scenario or example row (lines move when the file changes)")
     return problems
+
+
+_RUNNABLE = ("Scenario:", "Scenario Outline:", "Scenario Template:", "Examples:", "Rule:", "Feature:", "|")
+
+
+def _runs_from(path: Path, line: int) -> bool:
+    """Whether behave, given `path:line`, starts at that line: a scenario, an outline's examples or one row."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return 0 < line <= len(lines) and lines[line - 1].strip().startswith(_RUNNABLE)
 
 
 def planted(text: str, fault: Fault) -> str:

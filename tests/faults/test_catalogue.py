@@ -69,6 +69,15 @@ def test_a_missing_feature_and_a_bad_name_are_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_line_that_starts_no_scenario_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "f.py").write_text("x = 1\n")
+    (tmp_path / "features").mkdir()
+    (tmp_path / "features" / "a.feature").write_text("Feature: A\n  @tag\n  Scenario: S\n    When x\n")
+    assert fault_problems(_fault(features=("features/a.feature:3",)), tmp_path) == []
+    assert fault_problems(_fault(features=("features/a.feature:2",)), tmp_path) == [
+        "features/a.feature:2: that line starts no scenario or example row (lines move when the file changes)"]
+
+
 def test_an_entry_without_features_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("- {name: a, area: errors, breaks: b, file: f.py, find: x, replace: y}\n")
     with pytest.raises(CatalogueError, match="missing"):
