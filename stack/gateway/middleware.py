@@ -139,7 +139,8 @@ class Observe:
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state", {})
-        model = str(state.get("model", "none"))
+        # Never an empty label value: Prometheus stores one as no label at all, and the series would differ from /metrics.
+        model = str(state.get("model") or "none")
         endpoint = self.endpoint(scope["path"])
         if endpoint not in HOUSEKEEPING:
             self.metrics.requests.labels(endpoint, scope["method"], model, str(status)).inc()
