@@ -14,7 +14,8 @@ Feature: Clients that leave, loads and hung runners cost only themselves
 
   Rule: A client that leaves before its first token gives up its place and costs the model nothing
 
-    @needs.own_gateway
+    # The same storm runs in make test as tests/gateway/test_runner_faults.py, on llama.cpp.
+    @needs.own_gateway @slow
     Scenario: Fifty clients that leave before their first token leave no queue and no work behind
       Given a long streamed answer keeps the model busy, after the time to a first token was measured once it ended
       When 50 streaming clients ask the busy model and leave before their first token
