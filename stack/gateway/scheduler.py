@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -185,15 +186,21 @@ class Scheduler:
             self.metrics.engine_up.labels(self.engine.name).set(0)
             await self._unload(key, reason="unresponsive", force=True, wait=True)
             runner = None
-        if runner is None:
+        while runner is None:
             pending = self._loading.get(key)
-            if pending is None:
+            if pending is None or pending.task.cancelled() or pending.task.cancelling():
+                # A load that everyone left is being stopped: a newcomer starts its own rather than inherit the cancel.
                 pending = PendingLoad(asyncio.create_task(self._load(record)))
                 self._loading[key] = pending
-                pending.task.add_done_callback(lambda _: self._forget_load(key, pending))
+                pending.task.add_done_callback(functools.partial(self._forget_load, key, pending))
             pending.waiters += 1
             try:
                 runner = await asyncio.shield(pending.task)
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
+                # The load was stopped under us, not this request: try again with a load of its own.
             finally:
                 pending.waiters -= 1
                 if pending.waiters == 0 and not pending.task.done():
@@ -203,7 +210,7 @@ class Scheduler:
             runner.expires_at = FOREVER if runner.keep_alive == FOREVER else time.time() + runner.keep_alive
         return runner
 
-    def _forget_load(self, key: str, pending: PendingLoad) -> None:
+    def _forget_load(self, key: str, pending: PendingLoad, _: object = None) -> None:
         if self._loading.get(key) is pending:
             del self._loading[key]
         if not pending.task.cancelled():

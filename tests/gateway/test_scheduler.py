@@ -284,3 +284,21 @@ def _second_model(record: ModelRecord) -> ModelRecord:
         os.link(record.gguf_path, alias)
     layers = [dict(layer, digest=digest) if layer.get("mediaType") == MODEL_LAYER else layer for layer in record.layers]
     return dataclasses.replace(record, manifest={**record.manifest, "layers": layers})
+
+
+def test_a_client_arriving_as_an_abandoned_load_is_stopped_gets_a_load_of_its_own(record: ModelRecord) -> None:
+    """Seen in make test: the second client of a load its first client had just left got a plain 500."""
+    engine = SlowLoadEngine(0.3)
+
+    async def run() -> str:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        first = asyncio.create_task(scheduler.load(record, None))
+        await asyncio.sleep(0.05)
+        first.cancel()
+        await asyncio.sleep(0)
+        runner = await scheduler.load(record, None)
+        await scheduler.stop()
+        return "loaded" if runner else "none"
+
+    assert asyncio.run(run()) == "loaded"
