@@ -15,7 +15,13 @@ MANAGEMENT = ("/api/create", "/api/copy", "/api/delete", "/api/pull", "/api/push
 NAME_FIELDS = ("model", "name", "source", "destination", "from")
 SCRATCH_PREFIX = "fuzz-"
 NATIVE_GENERATION = ("/api/generate", "/api/chat")
-OPENAI_GENERATION = ("/v1/chat/completions", "/v1/completions")
+OPENAI_GENERATION = {
+    "/v1/chat/completions": ("max_tokens", "max_completion_tokens"),
+    "/v1/completions": ("max_tokens",),
+    "/v1/responses": ("max_output_tokens",),
+    "/v1/messages": ("max_tokens",),
+}
+"""The OpenAI-style generation paths, and the fields each reads as its token budget."""
 MAX_TOKENS = 4
 """Generation is real; a fuzzed request may ask for a few tokens, never for thousands."""
 
@@ -110,9 +116,8 @@ def tamed(operation: Operation, body: Any, model: str) -> Any:
         if isinstance(options, dict):
             # A wrongly typed options value is left alone: it is refused before anything is generated.
             body["options"] = {**options, "num_predict": _few_tokens(options.get("num_predict"))}
-    if operation.path in OPENAI_GENERATION:
-        for key in ("max_tokens", "max_completion_tokens"):
-            body[key] = _few_tokens(body.get(key))
+    for key in OPENAI_GENERATION.get(operation.path, ()):
+        body[key] = _few_tokens(body.get(key))
     return body
 
 

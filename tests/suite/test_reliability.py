@@ -74,6 +74,9 @@ def test_generated_writes_get_scratch_names_and_generation_few_tokens() -> None:
         assert tamed(Operation("POST", "/v1/completions", {}), {"model": "m", "max_tokens": unbounded}, "m")["max_tokens"] == 4
         assert tamed(Operation("POST", "/api/chat", {}), {"model": "m", "options": {"num_predict": unbounded}}, "m")["options"]["num_predict"] == 4
     assert tamed(Operation("POST", "/v1/completions", {}), {"model": "m", "max_tokens": "many"}, "m")["max_tokens"] == "many"
+    # The newer endpoints name their budgets differently; instructions alone would otherwise write a whole window.
+    assert tamed(Operation("POST", "/v1/responses", {}), {"model": "m", "instructions": "x"}, "m")["max_output_tokens"] == 4
+    assert tamed(Operation("POST", "/v1/messages", {}), {"model": "m", "max_tokens": 10**6}, "m")["max_tokens"] == 4
 
 
 def test_the_gateway_description_lists_json_bodies_with_references_resolved() -> None:
