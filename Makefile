@@ -85,7 +85,7 @@ lint: venv docker-tools
 	$(BIN)/actionlint .github/workflows/*.yml
 	docker-compose -f stack/docker/compose.yaml config --quiet
 
-## The gateway alone on 127.0.0.1:11434 (see README for flags and environment).
+## The gateway alone on 127.0.0.1:11434 (see docs/gateway.md for flags and environment).
 gateway: venv
 	$(BIN)/python -m stack.gateway
 

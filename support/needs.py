@@ -217,7 +217,7 @@ class TargetNeeds:
     def _seeded_sampling(self) -> str | None:
         if self._settings.target in ("local", "docker") and self._settings.engine == "mistralrs":
             return ("the mistralrs engine takes no per-request seed (mistral.rs 0.9.5 has none), so a seed cannot choose "
-                    "or repeat an answer; README, Known differences from Ollama. The llamacpp engine and Ollama honour it")
+                    "or repeat an answer; docs/known-differences.md. The llamacpp engine and Ollama honour it")
         return None
 
     def _gateway_log(self) -> str | None:

@@ -7,7 +7,7 @@ Feature: The same measurement from several load machines with Locust
   Each worker is a process of its own (Locust's gevent patches the process); its users measure every streamed
   request as the asyncio generator does and hand the records to the master with their statistics. The metrics
   come from the merged records, not from Locust's rounded percentiles. Here the master and two workers run on
-  loopback; the README shows the same commands for several machines.
+  loopback; docs/performance.md shows the same commands for several machines.
 
   Scenario: A master and two workers measure the stack together
     When Locust runs streamed chat requests from a master and 2 workers for 20 seconds against the stack

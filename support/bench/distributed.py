@@ -1,6 +1,6 @@
 """Locust in master/worker mode on this machine: one master and N workers, each a process of its own.
 
-For several machines run the same commands by hand (README, "Beyond one machine"): the master with --master,
+For several machines run the same commands by hand (docs/performance.md, "Beyond one machine"): the master with --master,
 each load machine with --worker --master-host; the merged records land on the master's disk.
 """
 
