@@ -11,6 +11,9 @@ Feature: Aider's pass rate on HumanEval, through each engine
   with time and resource limits. Results go to results/<run>/aider-bench/: tries.csv, summary.json, aider-bench.md
   and pass-rate.png. A model's mistakes are data; a scenario fails only on the rule it states.
 
+  Background:
+    Given the cpu-2core profile's HumanEval sample: 6 problems per engine (seed 15), at least 50% passed by try 2, 300 s a case
+
   Rule: The capable model codes as well through mistral.rs as through llama.cpp
 
     @critical

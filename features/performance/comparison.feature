@@ -10,7 +10,8 @@ Feature: The Mistral.rs stack measured against llama.cpp, Ollama's engine, on th
   (-D bench_profile, profiles/cpu-2core.yaml by default). The report is in results/<run>/benchmark/.
 
   Background:
-    Given the quick comparison has run on the small model
+    Given the cpu-2core profile's benchmark bounds: first token within 45 s at the 95th percentile, at least 35% of the raw engine's decode speed through the gateway and at most 3000 ms added to its first token, 8 requests at once with none failed, peak memory under 2048 MiB
+    And the quick comparison has run on the small model
 
   Rule: The stack serves concurrent clients without losing requests
 

@@ -10,7 +10,8 @@ Feature: The full comparison: both models, prompt sizes, load shapes, and a real
   The report is in results/<run>/benchmark/full/.
 
   Background:
-    Given the full comparison has run on both models
+    Given the cpu-2core profile's benchmark bounds: first token within 45 s at the 95th percentile, at least 35% of the raw engine's decode speed through the gateway and at most 3000 ms added to its first token, 8 requests at once with none failed, peak memory under 2048 MiB
+    And the full comparison has run on both models
 
   Rule: Every load the plan applies is served
 

@@ -16,7 +16,8 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
 
     @needs.local_stack @critical
     Scenario: When the upstream server dies mid-stream, the stream ends with an error line and the next request succeeds once it is back
-      Given a gateway with the openai engine serves through an upstream gateway
+      Given the cpu-2core profile's fault bounds: an error line within 15 s, a restart within 60 s, an alert back within 90 s
+      And a gateway with the openai engine serves through an upstream gateway
       And a long streamed generation through it is under way
       When the upstream server is killed
       Then the stream ends with an error line within the profile's bound
@@ -26,7 +27,8 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
   Rule: Clients that hang up leave nothing behind
 
     @needs.own_gateway @critical
-    Scenario: Clients hang up mid-stream, as many as the profile's short count
+    Scenario: Clients that hang up mid-stream leave no slot, queued request, runner work or memory behind
+      Given the cpu-2core profile's short hang-up count: 20 clients, 5 at a time, everything released within 10 s, memory growth under 32 MiB
       When the "short" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up
       And within the profile's time the gateway holds no slot, queued request or runner work for them
@@ -34,7 +36,8 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
       And the same gateway process gives the same answer to the reference prompt
 
     @slow @long @needs.own_gateway
-    Scenario: A hundred clients hang up mid-stream
+    Scenario: Many more clients that hang up mid-stream leave nothing behind either
+      Given the cpu-2core profile's long hang-up count: 100 clients, 10 at a time, everything released within 10 s, memory growth under 32 MiB
       When the "long" count of clients each start a streamed generation and hang up after its first chunk
       Then every client got a first chunk before hanging up
       And within the profile's time the gateway holds no slot, queued request or runner work for them
@@ -55,8 +58,9 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
   Rule: Monitoring restarted during a run loses no alert that was firing
 
     @slow @monitoring @fixture.monitoring @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario Outline: <server> restarted while GatewayDown is firing
-      Given the gateway has been stopped
+    Scenario Outline: <server> restarted while GatewayDown is firing keeps it firing, with no false resolve
+      Given the cpu-2core profile's fault bounds: an error line within 15 s, a restart within 60 s, an alert back within 90 s
+      And the gateway has been stopped
       Then the "GatewayDown" alert goes pending, then firing, within its bounds
       When <server> is restarted while "GatewayDown" fires
       Then within the profile's bound "GatewayDown" is firing again in the restarted Prometheus and held by Alertmanager

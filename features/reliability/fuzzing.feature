@@ -18,8 +18,9 @@ Feature: Any request, however malformed, gets an answer a client can act on
   Rule: Generated requests to every endpoint get well-formed answers, and the stack keeps serving
 
     @critical
-    Scenario: Every operation of the API description, within the profile's short budget
-      Given the installed models are noted
+    Scenario: Generated requests to every operation get well-formed answers, within the profile's short budget
+      Given the cpu-2core profile's short fuzzing budget: up to 30 requests per operation, 90 s in all, each answered within 60 s
+      And the installed models are noted
       When every operation of the gateway's API description gets generated requests within the "short" budget
       Then every operation was sent requests
       And no answer was a server error Ollama does not document, a malformed error or a hang
@@ -27,8 +28,9 @@ Feature: Any request, however malformed, gets an answer a client can act on
       And the same gateway process gives the same answer to the reference prompt
 
     @slow @long
-    Scenario: Every operation of the API description, within the profile's long budget
-      Given the installed models are noted
+    Scenario: Generated requests to every operation get well-formed answers, within the profile's long budget
+      Given the cpu-2core profile's long fuzzing budget: up to 400 requests per operation, 1200 s in all, each answered within 60 s
+      And the installed models are noted
       When every operation of the gateway's API description gets generated requests within the "long" budget
       Then every operation was sent requests
       And no answer was a server error Ollama does not document, a malformed error or a hang
@@ -54,15 +56,17 @@ Feature: Any request, however malformed, gets an answer a client can act on
 
   Rule: Connections that misbehave do not keep other clients waiting
 
-    Scenario: A client that sends its request headers one byte at a time
-      Given a client is sending its request headers one byte at a time
+    Scenario: A client that sends its request headers one byte at a time keeps no one else waiting
+      Given the cpu-2core profile's hostile-client bounds: other clients answered within 5 s, 200 silent connections
+      And a client is sending its request headers one byte at a time
       When another client asks for the version
       Then the other client is answered within the profile's bound
       And the slow client is answered once its headers are complete
 
     @needs.own_gateway
-    Scenario: A flood of connections that never send a request
-      Given the profile's number of connections are open and silent
+    Scenario: A flood of connections that never send a request keeps no one else waiting and leaves no descriptor behind
+      Given the cpu-2core profile's hostile-client bounds: other clients answered within 5 s, 200 silent connections
+      And the profile's number of connections are open and silent
       When another client asks for the version
       Then the other client is answered within the profile's bound
       And once the silent connections hang up, the gateway holds no more descriptors than before

@@ -13,7 +13,8 @@ Feature: Sustained load is held, and a burst past the queue is refused at once
   Rule: The stack holds the profile's load
 
     @slow @critical
-    Scenario: A soak at the profile's concurrency fails no request, and memory and latency stay within the profile's bounds
+    Scenario: Clients that keep the model busy for the whole soak get every answer, and memory and latency stay within the profile's bounds
+      Given the cpu-2core profile's soak: 2 clients for 75 s, 8 tokens an answer, memory growth under 64 MiB, the last fifth's median latency at most 2× the first fifth's and its 90th percentile at most 3×
       When clients keep the model busy at the profile's concurrency for the profile's duration
       Then no request of the soak failed
       And the gateway's memory grew less than the profile's bound for the soak
@@ -23,7 +24,8 @@ Feature: Sustained load is held, and a burst past the queue is refused at once
 
     @needs.local_stack
     Scenario: Requests past the queue's bound get Ollama's 503 at once, and the stack answers the next request
-      Given a gateway started with the profile's queue bound
+      Given the cpu-2core profile's queue: at most 2 requests waiting, a burst of 10 at once
+      And a gateway started with the profile's queue bound
       When the profile's burst of requests is sent at once
       Then the requests past the queue got 503 "server busy, please try again.  maximum pending requests exceeded"
       And the others were answered
