@@ -15,6 +15,7 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance comparison, the full plan          (features/performance)
   reliability  faults, crashes and bad input survived         (features/reliability)
+  limits       what the stack does not do, refused plainly    (features/limits)
   all          every suite above
 
 Options:
@@ -112,13 +113,14 @@ declare -A suite_dirs=(
   [monitoring]="features/monitoring"
   [benchmark]="features/performance"
   [reliability]="features/reliability"
+  [limits]="features/limits"
 )
 expanded=()
 for suite in "${suites[@]}"; do
   # Named on its own, the benchmark suite runs the full comparison; within `all` only the quick one runs.
   [[ "$suite" == benchmark ]] && userdata+=(-D benchmark=full)
   if [[ "$suite" == all ]]; then
-    expanded+=(api integration models aider monitoring benchmark reliability)
+    expanded+=(api integration models aider monitoring benchmark reliability limits)
   elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
     expanded+=("$suite")
   else

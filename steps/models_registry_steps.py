@@ -204,6 +204,9 @@ def step_client_succeeded(context: Context) -> None:
 @when('a client pulls "{model}" from {source}')
 def step_pull_from(context: Context, model: str, source: str) -> None:
     """/api/pull from a registry that cannot deliver."""
+    if source == "the public Ollama library":
+        context.response = _models(context).pull(model)
+        return
     garbage = GarbageRegistry()
     hosts = {
         "the registry without the model": (_registry(context).host, True),

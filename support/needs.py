@@ -4,7 +4,7 @@ Each requirement is probed once per model, lazily, the first time a scenario ask
 that selects no embedding scenario never loads the model for an embedding probe.
 
 A gate must not hide a regression. On a stack the suite started itself from this repository, the
-bundled models' capabilities are known: embeddings, tools on every bundled chat model, and the
+bundled models' capabilities are known: embeddings from the embedding model, tools on every bundled chat model, and the
 capable model once its packages are installed. There a failing probe is a broken promise, and the
 scenario fails with the probe's answer instead of being skipped. Only an external target (someone
 else's stack, or a model the stack does not bundle) may lack a capability.
@@ -12,6 +12,7 @@ else's stack, or a model the stack does not bundle) may lack a capability.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -32,7 +33,7 @@ CAPABLE_MODELS = ("qwen2.5-coder:1.5b",)
 
 
 PROMISED: dict[str, tuple[str, ...]] = {
-    "embeddings": ("smollm2:135m", "qwen2.5-coder:1.5b"),
+    "embeddings": ("all-minilm:latest",),
     "tools": ("smollm2:135m", "qwen2.5-coder:1.5b"),
 }
 """The bundled models that the stack this repository starts always serves with each capability."""
@@ -68,7 +69,7 @@ class TargetNeeds:
             "aider": lambda: aider_missing(REPO_ROOT),
             "gateway_log": self._gateway_log,
             "capable_model": self._capable_model,
-            "embeddings": lambda: self._embeddings(settings.model),
+            "embeddings": lambda: self._embeddings(settings.embedding_model),
             "registry": registry_missing,
             "tools": lambda: self._tools(settings.model),
             "prometheus": lambda: monitoring_needs.prometheus(settings),
@@ -82,6 +83,7 @@ class TargetNeeds:
             "docker": self._docker,
             "humaneval": humaneval_missing,
             "seeded_sampling": self._seeded_sampling,
+            "no_internet": internet_reached,
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None
@@ -144,6 +146,8 @@ class TargetNeeds:
 
         None when the scenario needs a capable model the target lacks: that need's own reason covers it.
         """
+        if need == "embeddings":
+            return self._settings.embedding_model
         if need not in MODEL_NEEDS or "capable_model" not in names:
             return self._settings.model
         return self._capable if self.missing("capable_model") is None else None
@@ -239,3 +243,16 @@ class TargetNeeds:
         if isinstance(capabilities, list) and "tools" in capabilities:
             return None
         return f"{model} does not list the tools capability in /api/show (capabilities: {capabilities!r})"
+
+
+PUBLIC_LIBRARY = ("registry.ollama.ai", 443)
+
+
+def internet_reached() -> str | None:
+    """Why a scenario about having no way to ollama.com cannot run here: this machine reaches it."""
+    try:
+        with socket.create_connection(PUBLIC_LIBRARY, timeout=3):
+            return (f"this machine reaches {PUBLIC_LIBRARY[0]}, so a pull from the public library would download the "
+                    "model instead of showing what happens without a network")
+    except OSError:
+        return None

@@ -29,6 +29,7 @@ AREAS = {
     "monitoring": "Monitoring",
     "performance": "Performance",
     "reliability": "Reliability",
+    "limits": "Limits",
 }
 SEVERITIES = tuple(level.value for level in Severity)
 
