@@ -39,7 +39,7 @@ Feature: Aider's pass rate on HumanEval, through each engine
   Rule: The whole set, with SmolLM2 as the floor, runs in the long run and with make aider-bench
 
     @normal @long
-    Scenario: All 164 problems with the capable model, and SmolLM2 on the profile's floor sample
+    Scenario: On all 164 problems the capable model clears the profile's pass rate through each engine, with SmolLM2 as the floor
       When Aider attempts all of HumanEval with the capable model, and the profile's floor sample with SmolLM2, through each engine
       Then through each engine the capable model passes at least the profile's share of the cases by try 2
       And the engines' pass rates agree within sampling error for every model

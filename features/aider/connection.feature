@@ -11,7 +11,7 @@ Feature: Aider reaches the stack by both of its routes
   Rule: Aider gets its answer by either route, and asking changes nothing
 
     @critical @slow @needs.capable_model @needs.gateway_log
-    Scenario Outline: Aider asks about the code by the <route> route
+    Scenario Outline: Aider gets an answer about the code by the <route> route, and the repository is unchanged
       Given a scratch repository for the task "leap"
       When Aider asks "What should is_leap_year return for the year 1900?" by the <route> route
       Then the gateway answered Aider's requests to <endpoint> with status 200
@@ -26,7 +26,7 @@ Feature: Aider reaches the stack by both of its routes
   Rule: On the native route Aider sends its context window and reads the stack's counts
 
     @normal @slow @needs.capable_model @needs.gateway_log
-    Scenario: Aider's requests carry num_ctx and the answers stream back as Ollama streams them
+    Scenario: Aider's requests carry its context window size, and the answers stream back as Ollama streams them
       Given a scratch repository for the task "leap"
       When Aider asks "Which years are leap years?" through a recording tap
       Then every chat request Aider sent carried options.num_ctx of at least 8192

@@ -10,7 +10,7 @@ Feature: Aider's context window on the stack
   Rule: Aider learns the model's context window from the stack
 
     @critical
-    Scenario: litellm reads the context length the stack reports
+    Scenario: Aider sizes its requests by the context length the stack reports
       Given a scratch repository for the task "leap"
       When litellm reads the model's information as Aider does
       Then litellm's context window is the context length /api/show reports for the model
@@ -18,7 +18,7 @@ Feature: Aider's context window on the stack
   Rule: More than the window still gets an answer
 
     @normal @slow @needs.capable_model @needs.gateway_log
-    Scenario: A repository map and files larger than num_ctx
+    Scenario: A repository map and files larger than the context window are fitted into it and answered
       Given a scratch repository for the task "leap"
       And the repository holds lookup tables larger than a 1024-token context window
       And Aider's model settings fix num_ctx at 1024
@@ -27,7 +27,7 @@ Feature: Aider's context window on the stack
       And Aider's chat history holds the model's reply
 
     @normal @slow @needs.capable_model @needs.gateway_log
-    Scenario: A restored conversation longer than the window
+    Scenario: A restored conversation longer than the window is fitted into it and answered
       Given a scratch repository for the task "leap"
       And a restored conversation of 40 earlier turns
       And Aider's model settings fix num_ctx at 1024

@@ -43,7 +43,7 @@ Feature: Aider's edits through the stack
   Rule: Aider fixes a failing test by running the tests after its edits
 
     @critical
-    Scenario: A bug is fixed with --auto-test until the tests pass
+    Scenario: Aider fixes a bug by running the tests after its edit until they pass
       Given a scratch repository for the task "median"
       When Aider fixes the task with the capable model, running the task's tests after every edit
       Then Aider ran the task's tests after its edit
@@ -53,7 +53,7 @@ Feature: Aider's edits through the stack
   Rule: The edit checks fail when the reply is not applied
 
     @critical
-    Scenario: Negative control: the model's edit is left unapplied
+    Scenario: The edit checks reject a reply that Aider never applied (negative control)
       Given a scratch repository for the task "fizzbuzz"
       When the capable model answers the task's instruction but Aider does not apply its edit
       Then the model's reply held an edit that Aider did not apply

@@ -10,7 +10,7 @@ Feature: Aider's errors through the stack leave the repository alone
   Rule: A model the stack does not have is reported, and nothing changes
 
     @critical @needs.gateway_log
-    Scenario Outline: Aider asks for an edit from a missing model by the <route> route
+    Scenario Outline: An edit asked of a missing model by the <route> route reports the stack's error and changes nothing
       Given a scratch repository for the task "leap"
       When Aider asks for the task's edit from the model "no-such-model:1b" by the <route> route
       Then Aider reports the stack's error "model 'no-such-model:1b' not found"
@@ -25,7 +25,7 @@ Feature: Aider's errors through the stack leave the repository alone
   Rule: A stack that stops during a request leaves the repository as it was
 
     @critical @needs.local_stack
-    Scenario: The gateway is killed while it answers Aider
+    Scenario: A gateway killed while it answers Aider leaves the files and the history as they were
       Given a scratch repository for the task "leap"
       When the gateway Aider talks to is stopped while it answers Aider's edit request
       Then Aider reports that it lost the stack

@@ -11,7 +11,7 @@ Feature: Models bundled with the stack
   Rule: The capable model is listed as a tool-calling Qwen2 model
 
     @needs.capable_model
-    Scenario: The capable model reports its family and capabilities
+    Scenario: The capable model reports the qwen2 family and the tools capability
       When a client shows the capable model
       Then the response status is 200
       And the shown model's family is "qwen2"

@@ -45,7 +45,7 @@ Feature: Copying and deleting models
 
   Rule: Bad names and unknown models get Ollama's errors and change nothing
 
-    Scenario Outline: <operation> is refused
+    Scenario Outline: <operation> is refused with Ollama's error and changes nothing
       Given the store's listing is noted
       When a model request is sent: <operation>
       Then the response status is <status>

@@ -14,7 +14,7 @@ Feature: The store survives a killed gateway
 
   Rule: SIGKILL in the middle of a store operation leaves each model whole or absent
 
-    Scenario Outline: The gateway is killed while it <operation>
+    Scenario Outline: A gateway killed while it <operation> restarts with every model whole or absent
       Given the store's listing is noted
       When the gateway is killed once the store shows it <operation>, and started again
       Then the store is consistent

@@ -25,7 +25,7 @@ Feature: Creating models
 
   Rule: A create the gateway cannot serve is refused and changes nothing
 
-    Scenario Outline: Creating from <case> is refused
+    Scenario Outline: Creating from <case> is refused and changes nothing
       Given the store's listing is noted
       When a client creates "refused" from <case>
       Then the response status is <status>
@@ -41,7 +41,7 @@ Feature: Creating models
         | a model that is not there  | 404    | not found                               |
         | a file that is not GGUF    | 400    | supplied file was not in GGUF format    |
 
-    Scenario: A name with a path in it is refused
+    Scenario: A name with a path in it is refused and changes nothing
       Given the store's listing is noted
       When a client creates "../../etc/evil" from "smollm2:135m"
       Then the response status is 400
@@ -50,7 +50,7 @@ Feature: Creating models
 
   Rule: Concurrent creates of one name leave one whole model
 
-    Scenario: Two clients create the same name at once
+    Scenario: Two clients creating the same name at once leave one whole model
       When two clients create "twin" from "smollm2:135m" at the same time with different system prompts
       Then both creates end in success
       And "twin" is listed once with one of the two system prompts

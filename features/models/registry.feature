@@ -26,14 +26,14 @@ Feature: Pulling and pushing models through a registry
 
   Rule: The official ollama client manages models through the gateway
 
-    Scenario: The ollama client pushes, pulls, creates, copies, shows, lists and deletes
+    Scenario: The official ollama client pushes, pulls, creates, copies, shows, lists and deletes through the gateway
       When the ollama client goes through a model's life with the registry
       Then every call of the ollama client succeeded
       And the store lists what it listed before
 
   Rule: A pull that cannot finish changes nothing
 
-    Scenario Outline: Pulling from <source> fails with a clear error
+    Scenario Outline: Pulling from <source> fails with a clear error and changes nothing
       Given the store's listing is noted
       When a client pulls "<model>" from <source>
       Then the pull ends with an error containing "<error>"

@@ -17,7 +17,7 @@ Feature: Listing, showing and running models
 
   Rule: A model can be shown by either request key
 
-    Scenario Outline: Showing the model named under "<key>"
+    Scenario Outline: The model is shown when named under "<key>"
       When a client shows the model under test naming it under "<key>"
       Then the response status is 200
       And the response has Ollama's show fields

@@ -16,7 +16,7 @@ Feature: The Mistral.rs stack measured against llama.cpp, Ollama's engine, on th
   Rule: The stack serves concurrent clients without losing requests
 
     @critical
-    Scenario: No request fails with eight in flight
+    Scenario: No request fails with the profile's number of requests in flight
       Then no request failed with 8 requests in flight on any target
 
   Rule: Answers start quickly and stream

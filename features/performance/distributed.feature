@@ -9,7 +9,7 @@ Feature: The same measurement from several load machines with Locust
   come from the merged records, not from Locust's rounded percentiles. Here the master and two workers run on
   loopback; docs/performance.md shows the same commands for several machines.
 
-  Scenario: A master and two workers measure the stack together
+  Scenario: A master and two workers measure the stack together, and the master holds a record of every request the workers made
     When Locust runs streamed chat requests from a master and 2 workers for 20 seconds against the stack
     Then every request the workers measured has its record on the master, from both workers
     And the metrics from the merged records show no failed request and a first token before the last

@@ -22,7 +22,7 @@ Feature: The full comparison: both models, prompt sizes, load shapes, and a real
 
   Rule: The gateway's cost and the engines' speeds are stated for both models
 
-    Scenario: The gateway against each raw engine, mistral.rs against llama.cpp
+    Scenario: For both models the gateway keeps the profile's share of each raw engine's speed, and the report compares the engines
       Then the gateway kept the profile's share of each raw engine's decode speed
       And the gateway added at most the profile's milliseconds to the first token
       And the report compares mistral.rs with llama.cpp on every model

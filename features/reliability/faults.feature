@@ -47,7 +47,7 @@ Feature: A fault costs only the requests it touches, and the stack comes back wh
   Rule: A gateway killed outright restarts with its store whole
 
     @needs.stack_control
-    Scenario: The gateway is killed with SIGKILL during a generation
+    Scenario: A gateway killed outright during a generation restarts with the same models and gives the same answer
       Given the installed models are noted
       And a long streamed generation is under way
       When the gateway is killed with SIGKILL and started again

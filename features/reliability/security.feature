@@ -24,7 +24,7 @@ Feature: The gateway is safe to run on a developer's machine
 
   Rule: Other hosts and foreign web pages are kept out
 
-    Scenario Outline: A request naming the Host <host>
+    Scenario Outline: A request naming the Host <host> is answered with <status>: loopback names only
       When a request names the Host "<host>"
       Then the response status is <status>
 
@@ -37,7 +37,7 @@ Feature: The gateway is safe to run on a developer's machine
         | rebind.attacker.com | 403    |
         | 8.8.8.8:11434       | 403    |
 
-    Scenario Outline: A browser page from <origin> asks to call the chat endpoint
+    Scenario Outline: A browser page from <origin> asking to call the chat endpoint is answered: the gateway <verdict> it
       When a browser page from "<origin>" asks to call the chat endpoint
       Then the gateway <verdict> that origin
 
@@ -52,7 +52,7 @@ Feature: The gateway is safe to run on a developer's machine
   Rule: With a key, every route but "/" needs it
 
     @needs.local_stack @critical
-    Scenario: A gateway started with an API key and a trusted origin
+    Scenario: With an API key set, every route but "/" needs the key, and a trusted origin is allowed
       Given a gateway started with an API key and the origin "http://trusted.example"
       When every route of its API description is called with no key, a wrong key and the key
       Then every route but "/" refused the calls without the right key with 401
@@ -66,7 +66,7 @@ Feature: The gateway is safe to run on a developer's machine
     sandbox directory, and the whole sandbox is compared before and after.
 
     @needs.local_stack
-    Scenario Outline: A model name holding <name> sent to <endpoint>
+    Scenario Outline: A model name holding <name> sent to <endpoint> is refused and writes nothing outside the store
       Given a gateway whose store sits in a sandbox directory, its listing and files noted
       When a client names a model holding <name> in a request to <endpoint>
       Then nothing was written in the sandbox outside the store
@@ -87,6 +87,6 @@ Feature: The gateway is safe to run on a developer's machine
   Rule: Text from a request stays inside the log's lines
 
     @needs.gateway_log
-    Scenario: A model name carrying a forged log line
+    Scenario: A model name carrying a forged log line leaves every line of the log whole
       When a hostile client sends a model name with a newline and a forged log line to POST /api/generate
       Then every line the gateway logged for it is one whole record, and none is the forged one

@@ -10,7 +10,7 @@ Feature: NDJSON streaming on the native API
 
   Rule: Each line is one JSON object and the last one closes the answer
 
-    Scenario Outline: A streamed <kind> is framed as NDJSON
+    Scenario Outline: A streamed <kind> arrives as one JSON object per line (NDJSON), the last one closing the answer
       When a client streams a <kind>
       Then the response is sent as "application/x-ndjson"
       And every line is one JSON object, with no blank lines
