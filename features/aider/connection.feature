@@ -4,6 +4,7 @@ Feature: Aider reaches the stack by both of its routes
   I want Aider to reach the stack by litellm's Ollama route and by its OpenAI route
   So that moving from Ollama changes nothing in how I start Aider
 
+  `num_ctx` is Ollama's context window size: how many tokens of prompt and answer the model holds at once.
   Aider talks to Ollama through litellm: `ollama_chat/<model>` posts to /api/chat with `options.num_ctx` sized by
   Aider, and `openai/<model>` posts to /v1/chat/completions. Aider exits 0 even when every call failed, so each
   claim is checked in the gateway's access log, on the wire, and in Aider's chat history.

@@ -5,7 +5,7 @@ Feature: Aider's context window on the stack
   So that a large repository or a long conversation still gets an answer instead of an error
 
   litellm reads a model's context length from /api/show and Aider sizes its repository map and history by it.
-  Aider may still send more than a fixed num_ctx holds; Ollama then keeps the end of the prompt and answers.
+  Aider may still send more than a fixed num_ctx (the context window size a request asks for) holds; Ollama then keeps the end of the prompt and answers.
 
   Rule: Aider learns the model's context window from the stack
 

@@ -4,6 +4,7 @@ Feature: NDJSON streaming on the native API
   I want one complete JSON object per line and a final object that closes the answer
   So that ollama-python, ollama-js, Open WebUI and litellm parse every stream
 
+  NDJSON (newline-delimited JSON) is Ollama's stream format: one JSON object per line, nothing else.
   ollama-python and Open WebUI call a JSON parser on every line, so a blank line or SSE
   `data:` framing breaks them. The last object has `"done": true`, why the answer ended and
   the metrics; the objects before it have `"done": false` and no metrics.

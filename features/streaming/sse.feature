@@ -4,8 +4,9 @@ Feature: Server-sent events on the OpenAI API
   I want streamed answers framed as OpenAI frames them
   So that SDK stream iterators, token counters and stop handling work
 
-  Each event is `data: <json>` followed by a blank line, and the stream ends with
-  `data: [DONE]`. The role comes in the first chunk only; a separate chunk with an empty delta
+  Server-sent events (SSE) are how OpenAI streams: each event is `data: <json>` followed by a blank line, and the
+  stream ends with `data: [DONE]`, the event that tells a client the answer is complete. A chunk's `delta` is the
+  piece of the answer it adds. The role comes in the first chunk only; a separate chunk with an empty delta
   carries the finish reason; with `include_usage` a last chunk with no choices carries the usage.
   Legacy completion chunks each carry a usage of zero tokens until then, as Ollama sends them.
 
