@@ -57,6 +57,12 @@ def step_head_root(context: Context) -> None:
     context.response = context.ollama.http.send("HEAD", "/")
 
 
+@when("a client checks {path} with a HEAD request")
+def step_head_path(context: Context, path: str) -> None:
+    """HEAD on a path Ollama registers for GET and HEAD, as load balancers and uptime probes send it."""
+    context.response = context.ollama.http.send("HEAD", path)
+
+
 @when("a client asks for the server version")
 def step_version(context: Context) -> None:
     """GET /api/version."""

@@ -34,12 +34,13 @@ def step_model_list_shape(context: Context) -> None:
 
 @then("the OpenAI model list names the same models as Ollama's list")
 def step_same_models(context: Context) -> None:
-    """The ids, in order, equal the names /api/tags lists."""
+    """The ids, in order, equal the names /api/tags lists, and each its entry's `model`, as Ollama lists them."""
     response: Exchange = context.response
     tags = context.ollama.tags()
     ids = [model["id"] for model in response.json().get("data") or []]
     names = [model["name"] for model in tags.json().get("models") or []]
     assert_that(ids, equal_to(names), f"{response.describe()}\n{tags.describe()}")
+    assert_that(ids, equal_to([model["model"] for model in tags.json().get("models") or []]), f"{response.describe()}\n{tags.describe()}")
     assert_that(ids, has_item(listed_name(context.settings.model)), response.describe())
 
 

@@ -26,3 +26,15 @@ Feature: Liveness and version
       Then the response status is 200
       And the response is JSON sent as "application/json; charset=utf-8"
       And the reported version is numeric and at least 0.6.4
+
+  Rule: HEAD probes get Ollama's answer to them
+
+    Scenario Outline: A HEAD request to <path> succeeds without a body
+      When a client checks <path> with a HEAD request
+      Then the response status is 200
+      And the response has no body
+
+      Examples:
+        | path         |
+        | /api/version |
+        | /api/tags    |

@@ -75,3 +75,35 @@ Feature: OpenAI chat completions
         | form                                 | equivalent                |
         | a developer message                  | a system message          |
         | content as an array of one text part | content as a plain string |
+
+  Rule: What a model cannot do is refused as Ollama refuses it
+
+    Scenario: Reasoning effort "none" on a model that cannot think is answered, the answer in the content
+      When an OpenAI client asks a model that cannot think for a chat completion with reasoning effort "none"
+      Then the response status is 200
+      And the answer is in the content, with no reasoning
+
+    Scenario Outline: Reasoning effort "<effort>" on a model that cannot think is refused
+      When an OpenAI client asks a model that cannot think for a chat completion with reasoning effort "<effort>"
+      Then the response status is 400
+      And the response is an OpenAI error saying the model as sent "does not support thinking"
+
+      Examples:
+        | effort  |
+        | minimal |
+        | low     |
+        | medium  |
+        | high    |
+        | max     |
+        | xhigh   |
+        | ultra   |
+
+    Scenario: An image as a base64 data URI is refused by a model without vision
+      When an OpenAI client sends a model without vision an image as a base64 data URI
+      Then the response status is 400
+      And the response is an OpenAI error naming the model in full and saying "does not support vision"
+
+    Scenario: An image given by an https URL is refused, as Ollama takes only base64 images
+      When an OpenAI client sends a model without vision an image as a https URL
+      Then the response status is 400
+      And the response is an OpenAI error of type "invalid_request_error" saying "image URLs are not currently supported, please use base64 encoded data instead"

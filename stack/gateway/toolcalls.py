@@ -3,11 +3,17 @@
 Two forms are recognised: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`, as SmolLM2's template asks,
 and an answer that is nothing but such a JSON object naming one of the request's tools (what a model gives when
 `format` constrains it to a call, or Qwen2.5-Coder inside a ```json fence), which is held back until it is complete, as Ollama's JSON tool parsing did.
+
+A call between the tags that does not parse is dropped, as Ollama's template tool parser drops it (its buffer is never
+shown for a tag other than `{` or `[`): the answer goes on without it, never a 500 and never the raw call as content.
+Each call gets an id `call_` and eight characters from [a-z0-9], as Ollama's `toolCallId` makes them.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import string
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +54,7 @@ class ToolCallParser:
                 if end < 0:
                     break
                 call = _parse_call(self._buffer[:end], len(self.calls))
-                if call is None:
-                    content += OPEN + self._buffer[: end + len(CLOSE)]
-                else:
+                if call is not None:
                     self.calls.append(call)
                     completed.append(call)
                 self._buffer = self._buffer[end + len(CLOSE) :]
@@ -69,21 +73,26 @@ class ToolCallParser:
         return content, completed
 
     def finish(self) -> str:
-        """Whatever is still held back, as content: an unterminated call is shown rather than lost."""
+        """Whatever is still held back, as content; an unterminated call that does not parse is dropped, as Ollama drops it."""
         if self._bare_json:
             call = _parse_call(_unfenced(self._buffer), len(self.calls))
             if call is not None and call["function"]["name"] in self.tool_names:
                 self.calls.append(call)
                 self._buffer = ""
                 return ""
-        rest = (OPEN if self._inside else "") + self._buffer
+        rest = self._buffer
         if self._inside:
             call = _parse_call(self._buffer, len(self.calls))
             if call is not None:
                 self.calls.append(call)
-                rest = ""
+            rest = ""
         self._buffer, self._inside = "", False
         return rest
+
+
+def call_id() -> str:
+    """A tool call's id as Ollama makes it: `call_` and eight characters from [a-z0-9]."""
+    return "call_" + "".join(random.choices(string.ascii_lowercase + string.digits, k=8))
 
 
 def _unfenced(text: str) -> str:
@@ -116,4 +125,4 @@ def _parse_call(body: str, index: int) -> dict[str, Any] | None:
             return None
     if not isinstance(arguments, dict):
         return None
-    return {"function": {"index": index, "name": value["name"], "arguments": arguments}}
+    return {"id": call_id(), "function": {"index": index, "name": value["name"], "arguments": arguments}}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -14,7 +16,7 @@ from stack.gateway.framing import collect
 from stack.gateway.middleware import is_local_host
 from stack.gateway.names import parse_name
 from stack.gateway.options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
-from stack.gateway.routes_openai import _native_messages, _sampling_options, openai_error
+from stack.gateway.routes_openai import _finish_reason, _native_messages, _sampling_options, openai_error
 from stack.gateway.service import Outcome, timestamp
 from stack.gateway.settings import from_environment, split_host_port
 from stack.gateway.templates import CHATML_WITH_TOOLS, render_chat, render_go_template
@@ -156,13 +158,34 @@ def test_tool_calls_are_split_from_content_across_chunk_boundaries() -> None:
         calls.extend(completed)
     shown.append(parser.finish())
     assert "".join(shown) == "Sure.  done"
-    assert calls == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
+    assert _without_ids(calls) == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
 
 
-def test_malformed_tool_calls_stay_visible_as_content() -> None:
+def _without_ids(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    assert all(re.fullmatch(r"call_[a-z0-9]{8}", call["id"]) for call in calls), calls
+    return [{key: value for key, value in call.items() if key != "id"} for call in calls]
+
+
+def test_every_tool_call_gets_an_id_of_its_own_as_ollama_makes_them() -> None:
     parser = ToolCallParser()
-    text, calls = parser.feed("<tool_call>not json</tool_call>")
-    assert (text, calls) == ("<tool_call>not json</tool_call>", [])
+    call = '<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    _, calls = parser.feed(call * 3)
+    assert [c["function"]["index"] for c in _without_ids(calls)] == [0, 1, 2]
+    assert len({c["id"] for c in calls}) == 3
+
+
+@pytest.mark.parametrize("written", ["<tool_call>not json</tool_call>", "<tool_call>{name: f, arguments: {x: 1}</tool_call>",
+                                     '<tool_call>{"name": "f", "arguments": {'])
+def test_a_malformed_tool_call_is_dropped_as_ollama_drops_it(written: str) -> None:
+    parser = ToolCallParser()
+    text, calls = parser.feed("Before. " + written)
+    assert (text + parser.finish(), calls, parser.calls) == ("Before. ", [], [])
+
+
+@pytest.mark.parametrize(("done_reason", "had_calls", "finish"), [("stop", True, "tool_calls"), ("length", True, "length"),
+                                                                   ("stop", False, "stop"), ("length", False, "length")])
+def test_length_wins_over_tool_calls_in_the_finish_reason(done_reason: str, had_calls: bool, finish: str) -> None:
+    assert _finish_reason(done_reason, had_calls) == finish
 
 
 def test_openai_errors_map_statuses_to_types() -> None:
@@ -282,7 +305,7 @@ def test_an_answer_that_is_only_a_call_to_a_declared_tool_becomes_a_tool_call() 
     parser = ToolCallParser(frozenset({"get_weather"}))
     shown = [parser.feed(piece)[0] for piece in [" ", '{"name": "get_weather",', ' "arguments": {"location": "Boston"}}']]
     assert "".join(shown) == "" and parser.finish() == ""
-    assert parser.calls == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
+    assert _without_ids(parser.calls) == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
 
 
 def test_json_that_names_no_declared_tool_stays_content() -> None:
