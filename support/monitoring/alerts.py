@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from support.monitoring.monitor import Monitoring
@@ -40,13 +41,16 @@ def follow(monitoring: Monitoring, alertname: str, started_at: float, timing: Al
     """
     deadline = started_at + timing.pending_within_s + timing.firing_within_s
     pending_at = firing_at = None
-    while time.time() < deadline:
+    # At least one look, however late: a step that took long to start the condition may find the alert firing.
+    while True:
         state = monitoring.prometheus.alert_state(alertname)
         now = time.time()
         if state in ("pending", "firing") and pending_at is None:
             pending_at = now
         if state == "firing":
             firing_at = now
+            break
+        if now >= deadline:
             break
         time.sleep(_POLL_S)
     active_since = monitoring.prometheus.alert_active_since(alertname) if firing_at is not None else None
@@ -63,6 +67,41 @@ def wait_inactive(monitoring: Monitoring, alertname: str, timing: AlertTiming) -
         if state == "inactive" or time.time() > deadline:
             return state
         time.sleep(_POLL_S)
+
+
+def start_condition(monitoring: Monitoring, alertname: str) -> float:
+    """The moment a scenario starts the alert's condition, once the alert is inactive: an alert already pending or
+    firing would prove nothing. An AssertionError when it stays active."""
+    state = wait_inactive(monitoring, alertname, monitoring.timing(alertname))
+    if state != "inactive":
+        raise AssertionError(f"{alertname} was already {state} before the scenario made it happen")
+    return time.time()
+
+
+def active_alerts(monitoring: Monitoring) -> dict[str, str]:
+    """Every alert Prometheus holds now, pending or firing, with its state."""
+    states: dict[str, str] = {}
+    for sample in monitoring.prometheus.vector("ALERTS"):
+        name, state = sample.labels.get("alertname", ""), sample.labels.get("alertstate", "")
+        states[name] = "firing" if "firing" in (state, states.get(name)) else state
+    return states
+
+
+def quiet_period_s(monitoring: Monitoring, alertnames: list[str]) -> float:
+    """Long enough for any alert the traffic set off to fire: a scrape and an evaluation to see it, the rule's range
+    window to hold it, and its ``for:``."""
+    return max(timing.seen_s + timing.window_s + timing.for_s for timing in map(monitoring.timing, alertnames))
+
+
+def alerts_seen_while(monitoring: Monitoring, seconds: float, work: Callable[[], object]) -> dict[str, str]:
+    """Every alert seen pending or firing while `work` runs over and over for that long, with its worst state."""
+    seen: dict[str, str] = {}
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        work()
+        for name, state in active_alerts(monitoring).items():
+            seen[name] = "firing" if "firing" in (state, seen.get(name)) else state
+    return seen
 
 
 def held_by_alertmanager(monitoring: Monitoring, alertname: str, timeout_s: float) -> list[dict[str, object]]:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -20,6 +21,10 @@ RULES_GLOB = "*.rules.yml"
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000, "y": 31_536_000_000}
 _DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
 _RANGE = re.compile(r"\[((?:\d+(?:ms|[smhdwy]))+)(:(?:\d+(?:ms|[smhdwy]))+)?\]")
+_LAST_COMPARISON = re.compile(r"(>=?|<=?)\s*([^<>=]+?)\s*$")
+WEBHOOK_JOB = "webhook"
+"""The suite's webhook receiver, scraped too: a target the ScrapeFailing scenario can break while Prometheus and
+Alertmanager, which the alert travels through, stay healthy."""
 
 
 def parse_duration(text: str) -> float:
@@ -70,6 +75,19 @@ def compress_rules(rules: dict[str, Any], factor: float) -> dict[str, Any]:
     return {**rules, "groups": groups}
 
 
+def with_threshold(expr: str, threshold: float) -> str:
+    """The expression with the right-hand side of its last comparison (`... > 5`) replaced by the threshold."""
+    match = _LAST_COMPARISON.search(expr.strip())
+    if match is None:
+        raise ValueError(f"no trailing comparison to set a threshold in: {expr!r}")
+    return f"{expr.strip()[:match.start(2)]}{threshold!r}"
+
+
+def longest_window_s(expr: str) -> float:
+    """The longest range window in an expression, in seconds (0 without one): how long a condition outlives its cause."""
+    return max((parse_duration(match.group(1)) for match in _RANGE.finditer(expr)), default=0.0)
+
+
 @dataclass(frozen=True)
 class Ports:
     """Where each part of the test stack listens, on 127.0.0.1."""
@@ -83,6 +101,7 @@ class Ports:
 def prometheus_config(config: dict[str, Any], factor: float, ports: Ports, rule_files: list[str]) -> dict[str, Any]:
     """prometheus.yml with compressed intervals, the given rule files, and each job at its test address."""
     addresses = {"gateway": ports.gateway, "prometheus": f"127.0.0.1:{ports.prometheus}", "alertmanager": f"127.0.0.1:{ports.alertmanager}"}
+    webhook = urlsplit(ports.webhook_url).netloc
     global_section = {key: compress(value, factor) for key, value in config["global"].items() if key.endswith(("_interval", "_timeout"))}
     jobs = []
     for job in config["scrape_configs"]:
@@ -92,6 +111,7 @@ def prometheus_config(config: dict[str, Any], factor: float, ports: Ports, rule_
         job = dict(job)
         job["static_configs"] = [{**group, "targets": [addresses[name]]} for group in job["static_configs"]]
         jobs.append(job)
+    jobs.append({"job_name": WEBHOOK_JOB, "static_configs": [{"targets": [webhook], "labels": {"service": "suite"}}]})
     return {
         **config,
         "global": {**config["global"], **global_section},
@@ -128,6 +148,11 @@ class TestConfig:
     group_wait_s: float
     group_interval_s: float
 
+    @property
+    def rule_files(self) -> list[Path]:
+        """The compressed rule files Prometheus reads."""
+        return sorted(self.prometheus_yml.parent.glob(RULES_GLOB))
+
 
 def write_test_config(directory: Path, factor: float, ports: Ports, source: Path = STACK_MONITORING) -> TestConfig:
     """Write the compressed configuration into a directory and describe it."""
@@ -155,11 +180,36 @@ def write_test_config(directory: Path, factor: float, ports: Ports, source: Path
     )
 
 
-def rule_for_seconds(rules_dir: Path, alertname: str) -> float:
-    """The ``for:`` of an alert in the rule files of a directory (0 when it has none)."""
+def find_rule(rules_dir: Path, alertname: str) -> dict[str, Any]:
+    """The alerting rule of that name in the rule files of a directory."""
     for path in sorted(rules_dir.glob(RULES_GLOB)):
         for group in yaml.safe_load(path.read_text()).get("groups", []):
             for rule in group.get("rules", []):
                 if rule.get("alert") == alertname:
-                    return parse_duration(rule["for"]) if "for" in rule else 0.0
+                    return dict(rule)
+    raise KeyError(f"no alert named {alertname} in {rules_dir}")
+
+
+def alert_names(rules_dir: Path) -> list[str]:
+    """Every alerting rule's name in the rule files of a directory."""
+    return [str(rule["alert"]) for path in sorted(rules_dir.glob(RULES_GLOB))
+            for group in yaml.safe_load(path.read_text()).get("groups", []) for rule in group.get("rules", []) if "alert" in rule]
+
+
+def rule_for_seconds(rules_dir: Path, alertname: str) -> float:
+    """The ``for:`` of an alert in the rule files of a directory (0 when it has none)."""
+    rule = find_rule(rules_dir, alertname)
+    return parse_duration(rule["for"]) if "for" in rule else 0.0
+
+
+def set_rule_threshold(rules_dir: Path, alertname: str, threshold: float) -> str:
+    """Rewrite the alert's threshold in the rule file that holds it; its new expression."""
+    for path in sorted(rules_dir.glob(RULES_GLOB)):
+        rules = yaml.safe_load(path.read_text())
+        for group in rules.get("groups", []):
+            for rule in group.get("rules", []):
+                if rule.get("alert") == alertname:
+                    rule["expr"] = with_threshold(str(rule["expr"]), threshold)
+                    path.write_text(yaml.safe_dump(rules, sort_keys=False))
+                    return str(rule["expr"])
     raise KeyError(f"no alert named {alertname} in {rules_dir}")

@@ -115,6 +115,8 @@ def prometheus_process(binary: str, config: Path, port: int, workdir: Path, laun
         f"--storage.tsdb.path={workdir / 'prometheus-data'}",
         f"--web.listen-address=127.0.0.1:{port}",
         "--storage.tsdb.retention.time=1h",
+        # POST /-/reload: a scenario that renders a rule with its own threshold has Prometheus read it again.
+        "--web.enable-lifecycle",
         "--log.level=warn",
     ]
     return launch("Prometheus", command, f"http://127.0.0.1:{port}/-/ready", workdir / "prometheus.log")

@@ -22,6 +22,8 @@ class AlertTiming:
     for_s: float
     group_wait_s: float
     group_interval_s: float
+    window_s: float = 0.0
+    """The rule's longest range window: a condition that ends still holds until its last sample leaves the window."""
     rounds: int = 3
 
     @property
@@ -53,13 +55,13 @@ class AlertTiming:
     @property
     def resolved_within_s(self) -> float:
         """From the condition ending to the resolved notification at the webhook."""
-        return self.seen_s + self.group_interval_s + self.slack_s
+        return self.seen_s + self.window_s + self.group_interval_s + self.slack_s
 
     def describe(self) -> str:
         """The inputs and the bounds, for the report."""
         return (
             f"scrape {self.scrape_interval_s:g} s (timeout {self.scrape_timeout_s:g} s), evaluation {self.evaluation_interval_s:g} s, "
-            f"for {self.for_s:g} s, group_wait {self.group_wait_s:g} s, group_interval {self.group_interval_s:g} s, "
+            f"for {self.for_s:g} s, window {self.window_s:g} s, group_wait {self.group_wait_s:g} s, group_interval {self.group_interval_s:g} s, "
             f"slack {self.slack_s:g} s -> pending within {self.pending_within_s:g} s, firing within {self.firing_within_s:g} s "
             f"more, at the webhook within {self.notified_within_s:g} s more, resolved within {self.resolved_within_s:g} s"
         )

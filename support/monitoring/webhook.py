@@ -36,6 +36,8 @@ class WebhookReceiver(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.notifications: list[Notification] = []
+        self.scrape_answers_garbage = False
+        """Prometheus scrapes the receiver too (job `webhook`); set, its /metrics answers text no parser accepts."""
         self._arrived = threading.Condition()
         self._thread: threading.Thread | None = None
 
@@ -90,6 +92,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.record(body if isinstance(body, dict) else {"body": body})
         self.send_response(200)
         self.end_headers()
+
+    def do_GET(self) -> None:
+        if self.path != "/metrics":
+            self.send_response(404)
+            self.end_headers()
+            return
+        if self.server.scrape_answers_garbage:
+            body = b"<html>metrics moved {{ not an exposition\n"
+        else:
+            body = (b"# TYPE suite_webhook_notifications_total counter\n"
+                    + f"suite_webhook_notifications_total {len(self.server.notifications)}\n".encode())
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet; the notifications themselves are the record."""

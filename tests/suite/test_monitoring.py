@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from support.monitoring import config, dashboard
+from support.monitoring.crossing import first_token_threshold
 from support.monitoring.timing import AlertTiming
 from support.monitoring.webhook import WebhookReceiver
 
@@ -42,7 +43,8 @@ def test_the_test_configuration_points_every_job_at_its_port(tmp_path: Path) -> 
     written = config.write_test_config(tmp_path, 15, _ports("http://127.0.0.1:4/alerts"))
     prometheus = yaml.safe_load(written.prometheus_yml.read_text())
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in prometheus["scrape_configs"]}
-    assert targets == {"gateway": ["127.0.0.1:11111"], "prometheus": ["127.0.0.1:22222"], "alertmanager": ["127.0.0.1:33333"]}
+    assert targets == {"gateway": ["127.0.0.1:11111"], "prometheus": ["127.0.0.1:22222"], "alertmanager": ["127.0.0.1:33333"],
+                       "webhook": ["127.0.0.1:4"]}
     assert (written.scrape_interval_s, written.evaluation_interval_s, written.group_wait_s, written.group_interval_s) == (1, 1, 2, 4)
     alertmanager = yaml.safe_load(written.alertmanager_yml.read_text())
     assert alertmanager["receivers"][0]["webhook_configs"][0]["url"] == "http://127.0.0.1:4/alerts"
@@ -114,6 +116,30 @@ def test_alert_bounds_add_up_from_the_intervals() -> None:
     assert timing.firing_within_s == pytest.approx(5 + 6)
     assert timing.notified_within_s == pytest.approx(1 + 4 + 6)
     assert timing.resolved_within_s == pytest.approx(6.5 + 6)
+    windowed = AlertTiming(scrape_interval_s=1, scrape_timeout_s=0.5, evaluation_interval_s=1, for_s=0, group_wait_s=2, group_interval_s=4,
+                           window_s=20, rounds=3)
+    assert windowed.resolved_within_s == pytest.approx(6.5 + 20 + 6)
+
+
+def test_a_threshold_is_rendered_into_the_rule_and_only_there(tmp_path: Path) -> None:
+    config.write_test_config(tmp_path, 15, _ports())
+    before = config.find_rule(tmp_path, "HighErrorRatio")
+    expr = config.set_rule_threshold(tmp_path, "SlowTimeToFirstToken", 0.25)
+    assert expr.rstrip().endswith("> 0.25"), expr
+    assert config.find_rule(tmp_path, "SlowTimeToFirstToken")["expr"] == expr
+    assert config.find_rule(tmp_path, "HighErrorRatio") == before
+    memory = config.set_rule_threshold(tmp_path, "HighMemory", 123456789.0)
+    assert memory.endswith("> 123456789.0") and "gateway_runner_resident_memory_bytes" in memory
+    assert config.longest_window_s(str(config.find_rule(tmp_path, "ModelLoadFailing")["expr"])) == 20
+    assert config.longest_window_s(str(config.find_rule(tmp_path, "EngineDown")["expr"])) == 0
+    assert set(config.alert_names(tmp_path)) >= {"GatewayDown", "EngineDown", "HighMemory", "ScrapeFailing"}
+    assert len(config.alert_names(tmp_path)) == 9
+
+
+def test_the_first_token_threshold_is_a_bucket_bound_clear_of_both_prompts() -> None:
+    assert first_token_threshold([0.05, 0.07], [1.6, 1.9]).threshold_s == 1.0
+    assert first_token_threshold([0.05], [0.3]).threshold_s == 0.1
+    assert first_token_threshold([0.5], [0.6]).threshold_s is None
 
 
 def test_the_webhook_receiver_keeps_what_it_is_sent() -> None:
@@ -125,5 +151,9 @@ def test_the_webhook_receiver_keeps_what_it_is_sent() -> None:
         found = receiver.wait_for(lambda n: "GatewayDown" in n.alertnames(), timeout_s=2)
         assert found is not None and found.status == "firing"
         assert receiver.wait_for(lambda n: n.status == "resolved", timeout_s=0.1) is None
+        metrics_url = receiver.url.replace("/alerts", "/metrics")
+        assert "suite_webhook_notifications_total 1" in httpx.get(metrics_url, timeout=5).text
+        receiver.scrape_answers_garbage = True
+        assert "suite_webhook" not in httpx.get(metrics_url, timeout=5).text
     finally:
         receiver.stop()
