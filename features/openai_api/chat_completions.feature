@@ -7,7 +7,11 @@ Feature: OpenAI chat completions
   Ollama's compatibility layer rewrites the request onto /api/chat: `stop`, `seed` and `max_tokens`
   become options, an absent `temperature` or `top_p` becomes 1.0 (a `top_p` of 0 that was sent stays
   0), `response_format` becomes `format`, and the usage is /api/chat's token counts. The response
-  names the model exactly as the client spelled it.
+  names the model exactly as the client spelled it. OpenAI's API has no field for the context window
+  (ollama#4447, #2722, #6286): a /v1 client gets the window set on the model (`PARAMETER num_ctx`),
+  and a longer prompt is cut to it, which the usage's prompt tokens show. A reasoning effort other
+  than `none` on a model that cannot think is refused; `none` asks for no thinking, and the answer
+  stays in `content`.
 
   Rule: A chat completion carries the answer, why it ended and the token usage
 
@@ -107,3 +111,12 @@ Feature: OpenAI chat completions
       When an OpenAI client sends a model without vision an image as a https URL
       Then the response status is 400
       And the response is an OpenAI error of type "invalid_request_error" saying "image URLs are not currently supported, please use base64 encoded data instead"
+
+  Rule: The context window of a /v1 client is set on the model, and the usage shows what was read
+
+    @slow
+    Scenario: A window set in the model's Modelfile holds on /v1, and the usage shows the prompt was cut to it
+      Given a copy of the model under test whose Modelfile sets a window of 512 tokens
+      When an OpenAI client sends that copy and the model under test a prompt of about 2000 tokens
+      Then the response status is 200
+      And the copy read no more than its window, and the usage says how many, fewer than the model under test read
