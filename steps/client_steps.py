@@ -69,10 +69,17 @@ OPENAI_CALLS: dict[str, Callable[[Any, str], Any]] = {
     "embeddings": lambda client, model: [client.embeddings.create(model=model, input=TEXTS)],
 }
 
+EMBEDDING_CALLS = frozenset({"embed", "embeddings"})
+"""Calls made with the embedding model: a completion model answers them with Ollama's 501."""
+
 register_type(
     OllamaCall=TypeBuilder.make_choice(list(OLLAMA_CALLS)),
     OpenAICall=TypeBuilder.make_choice(list(OPENAI_CALLS)),
 )
+
+
+def _model_for(context: Context, call: str) -> str:
+    return str(context.settings.embedding_model if call in EMBEDDING_CALLS else context.settings.model)
 
 
 def _call(context: Context, action: Callable[[], Any]) -> None:
@@ -108,7 +115,7 @@ def step_ollama_show(context: Context) -> None:
 def step_ollama_call(context: Context, call: str) -> None:
     """One of the generation calls of ollama.Client."""
     client = _ollama(context)
-    _call(context, lambda: OLLAMA_CALLS[call](client, context.settings.model))
+    _call(context, lambda: OLLAMA_CALLS[call](client, _model_for(context, call)))
 
 
 @when('the ollama client chats with the model "{model}"')
@@ -129,7 +136,7 @@ def step_openai_list(context: Context) -> None:
 def step_openai_call(context: Context, call: str) -> None:
     """One of the generation calls of openai.OpenAI."""
     client = _openai(context)
-    _call(context, lambda: OPENAI_CALLS[call](client, context.settings.model))
+    _call(context, lambda: OPENAI_CALLS[call](client, _model_for(context, call)))
 
 
 @when('the openai client chats with the model "{model}"')

@@ -15,6 +15,7 @@ from behave.runner import Context
 from hamcrest import assert_that, empty, equal_to, greater_than, starts_with
 
 from support.bad_requests import bad_request_body, split_endpoint
+from support.embedding_models import model_for_endpoint
 from support.http import Exchange, HttpClient
 from support.shapes import ERROR, OPENAI_ERROR, shape_problems
 
@@ -37,8 +38,9 @@ def _send(context: Context, endpoint: str, body: bytes | None) -> Exchange:
 
 @when("a client sends {request} to {endpoint}")
 def step_send_bad_request(context: Context, request: str, endpoint: str) -> None:
-    """Send the named bad request, built for the model under test."""
-    context.response = _send(context, endpoint, bad_request_body(request, context.settings.model))
+    """Send the named bad request, built for the model under test (the embedding model on an embedding endpoint)."""
+    model = model_for_endpoint(endpoint, context.settings.model, context.settings.embedding_model)
+    context.response = _send(context, endpoint, bad_request_body(request, model))
 
 
 @when("a client calls {endpoint} with a well-formed request")

@@ -36,40 +36,40 @@ SAME_VECTOR = 0.9999
 @when('a client embeds the text "{text}"')
 def step_embed_text(context: Context, text: str) -> None:
     """POST /api/embed with one string."""
-    context.response = context.ollama.embed({"model": context.settings.model, "input": text})
+    context.response = context.ollama.embed({"model": context.settings.embedding_model, "input": text})
 
 
 @when("a client embeds a batch of {count:d} texts out of sorted order, and each text alone")
 def step_embed_batch_and_singles(context: Context, count: int) -> None:
     """POST /api/embed with a batch whose order is neither sorted nor reversed, then with each text on its own."""
     batch = EMBED_BATCH[:count]
-    context.response = context.ollama.embed({"model": context.settings.model, "input": batch})
-    context.singles = [context.ollama.embed({"model": context.settings.model, "input": text}) for text in batch]
+    context.response = context.ollama.embed({"model": context.settings.embedding_model, "input": batch})
+    context.singles = [context.ollama.embed({"model": context.settings.embedding_model, "input": text}) for text in batch]
 
 
 @when('a client embeds the text "{text}" in {dimensions:d} dimensions')
 def step_embed_dimensions(context: Context, text: str, dimensions: int) -> None:
     """POST /api/embed asking for fewer dimensions."""
-    context.response = context.ollama.embed({"model": context.settings.model, "input": text, "dimensions": dimensions})
+    context.response = context.ollama.embed({"model": context.settings.embedding_model, "input": text, "dimensions": dimensions})
 
 
 @when("a client embeds an empty input")
 def step_embed_empty(context: Context) -> None:
     """POST /api/embed with an empty list."""
-    context.response = context.ollama.embed({"model": context.settings.model, "input": []})
+    context.response = context.ollama.embed({"model": context.settings.embedding_model, "input": []})
 
 
 @when('a client embeds the text "{text}" twice')
 def step_embed_twice(context: Context, text: str) -> None:
     """The same embedding request, twice."""
-    body = {"model": context.settings.model, "input": text}
+    body = {"model": context.settings.embedding_model, "input": text}
     context.responses = [context.ollama.embed(body), context.ollama.embed(body)]
 
 
 @when('a client embeds the text "{text}" with both embedding endpoints')
 def step_embed_both(context: Context, text: str) -> None:
     """/api/embed and the legacy /api/embeddings on the same text."""
-    model = context.settings.model
+    model = context.settings.embedding_model
     context.responses = [
         context.ollama.embed({"model": model, "input": text}),
         context.ollama.embeddings({"model": model, "prompt": text}),

@@ -28,15 +28,15 @@ register_type(NameForm=openai_api.NAME_FORM)
 @when("an OpenAI client embeds a batch of texts out of sorted order, and each text alone")
 def step_embed_batch_and_singles(context: Context) -> None:
     """POST /v1/embeddings with the batch, then with each text on its own."""
-    model = context.settings.model
+    model = context.settings.embedding_model
     context.response = context.openai.embeddings({"model": model, "input": EMBED_BATCH})
     context.singles = [context.openai.embeddings({"model": model, "input": text}) for text in EMBED_BATCH]
 
 
-@when("an OpenAI client embeds a text naming the model under test {form:NameForm}")
+@when("an OpenAI client embeds a text naming the embedding model {form:NameForm}")
 def step_embed_named(context: Context, form: str) -> None:
-    """POST /v1/embeddings naming the model under test in another spelling."""
-    model = openai_api.model_named(context.settings.model, form)
+    """POST /v1/embeddings naming the embedding model in another spelling."""
+    model = openai_api.model_named(context.settings.embedding_model, form)
     context.response = context.openai.embeddings({"model": model, "input": PROMPT})
 
 

@@ -64,7 +64,7 @@ def step_same_answer(context: Context) -> None:
 def step_embed_sequence(context: Context) -> None:
     """The three embedding requests that once corrupted the engine's heap, in order, three times."""
     context.exchanges = [
-        (name, context.ollama.http.send("POST", "/api/embed", content=bad_request_body(name, context.settings.model),
+        (name, context.ollama.http.send("POST", "/api/embed", content=bad_request_body(name, context.settings.embedding_model),
                                         headers={"Content-Type": "application/json"}))
         for _ in range(3)
         for name in EMBED_SEQUENCE
@@ -90,7 +90,8 @@ def step_empty_inputs_answered(context: Context) -> None:
 
 
 def _runner_of_model_under_test(context: Context) -> runners.RunnerProcess:
-    name = ollama.listed_name(context.settings.model)
+    """The runner of the model the scenario works with: the embedding model's once an embedding batch started."""
+    name = ollama.listed_name(getattr(context, "runner_model", context.settings.model))
     found = [runner for runner in context.stack.runners() if ollama.listed_name(runner.model) == name]
     assert_that(len(found), greater_than(0), f"no runner process serves {name}; runners: {context.stack.runners()}")
     return found[0]
@@ -107,11 +108,13 @@ def step_long_stream(context: Context) -> None:
 
 @given("a large embedding batch is under way")
 def step_large_embedding(context: Context) -> None:
-    """Send a batch of many long texts and wait until the runner is busy with it."""
+    """Load the embedding model, send it a batch of many long texts and wait until its runner is busy with it."""
+    model = context.runner_model = context.settings.embedding_model
+    ollama.ok_json(context.ollama.embed({"model": model, "input": "load"}))
     runner = _runner_of_model_under_test(context)
     before = runners.cpu_seconds(runner.pid)
     texts = [f"{i}: " + "a sentence about the weather, the sea and the mountains. " * 20 for i in range(256)]
-    context.background = BackgroundRequest(f"{context.stack.ollama_url}/api/embed", {"model": context.settings.model, "input": texts})
+    context.background = BackgroundRequest(f"{context.stack.ollama_url}/api/embed", {"model": model, "input": texts})
     busy = wait_until(lambda: runners.cpu_seconds(runner.pid) - before >= RUNNER_BUSY_CPU_S or not context.background.running, 30.0, 0.02)
     assert_that(busy and context.background.running, equal_to(True),
                 f"the runner did not start on the batch, or finished it at once: {context.background.outcome.describe()}")

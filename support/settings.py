@@ -32,6 +32,8 @@ class Settings:
     openai_url: str
     capable_model: str
     """The model @needs.capable_model scenarios run against: a name, `auto`, or empty for none."""
+    embedding_model: str
+    """The model the embedding scenarios run against: one with Ollama's `embedding` capability."""
     models_dir: str
     default_model: str
     startup_timeout_s: float
@@ -95,6 +97,7 @@ def settings_from_userdata(userdata: Mapping[str, str], repo_root: Path) -> Sett
         ollama_url=ollama_url,
         openai_url=openai_url,
         capable_model=_capable_model(userdata.get("capable_model", AUTO), userdata.get("model", "smollm2:135m")),
+        embedding_model=userdata.get("embedding_model", "all-minilm"),
         models_dir=userdata.get("models_dir", ""),
         default_model=userdata.get("default_model", ""),
         startup_timeout_s=float(userdata.get("startup_timeout", "180")),

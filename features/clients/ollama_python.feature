@@ -35,7 +35,7 @@ Feature: The official ollama Python client
         | streamed generate |
 
     @needs.embeddings
-    Scenario: Embedding two texts returns one vector for each
+    Scenario: Embedding two texts with the embedding model returns one vector for each
       When the ollama client calls embed
       Then the call succeeds
       And the ollama client received 2 vectors of the same non-zero length

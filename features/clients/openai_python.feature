@@ -24,7 +24,7 @@ Feature: The official openai Python client
         | completions               |
 
     @needs.embeddings
-    Scenario: Embedding two texts returns one vector for each
+    Scenario: Embedding two texts with the embedding model returns one vector for each
       When the openai client calls embeddings
       Then the call succeeds
       And the openai client received 2 vectors of the same non-zero length

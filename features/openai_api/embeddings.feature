@@ -17,7 +17,7 @@ Feature: OpenAI embeddings
   Rule: The model is named as the client spelled it
 
     Scenario Outline: The model named <form> is echoed as sent
-      When an OpenAI client embeds a text naming the model under test <form>
+      When an OpenAI client embeds a text naming the embedding model <form>
       Then the response status is 200
       And the model name is echoed exactly as the client sent it
 

@@ -20,6 +20,7 @@ Feature: A crashed engine costs only the requests it was serving
       And the error message starts with "<message>"
       And the same gateway process gives the same answer to the reference prompt
 
+      @needs.embeddings
       Examples: Embedding batches with an empty text
         | request                                    | endpoint        | status | message                       |
         | an embedding batch with an empty text      | POST /api/embed | 400    | Input content cannot be empty |
@@ -33,6 +34,7 @@ Feature: A crashed engine costs only the requests it was serving
         | a format whose properties are not an object | POST /api/generate | 500    | invalid format: "{\"type\":\"object\",\"properties\":5}"; expected "json" |
         | a format with an unknown type               | POST /api/chat     | 500    | invalid format: "{\"type\":\"objectx\"}"; expected "json"                |
 
+    @needs.embeddings
     Scenario: The embedding requests that once killed the gateway, three times over
       When an empty text, an empty input and a batch ending in an empty text are embedded, three times over
       Then every batch holding an empty text was refused with 400 "Input content cannot be empty"
@@ -49,7 +51,7 @@ Feature: A crashed engine costs only the requests it was serving
       And the model under test is no longer listed as running
       And the same gateway process gives the same answer to the reference prompt
 
-    @needs.own_gateway
+    @needs.own_gateway @needs.embeddings
     Scenario: A runner killed during an embedding batch
       Given a large embedding batch is under way
       When the model's runner is killed

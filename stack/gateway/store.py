@@ -20,6 +20,7 @@ import os
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -115,6 +116,12 @@ class BlobWriter:
                     self._hash.update(block)
                     self.size += len(block)
         self._handle: IO[bytes] | None = temporary.open("ab" if resume else "wb")
+
+    def rehash(self, written: IO[bytes]) -> None:
+        """Count bytes that another writer put in the temporary file, for commit() to check."""
+        for block in iter(lambda: written.read(BLOCK), b""):
+            self._hash.update(block)
+            self.size += len(block)
 
     def write(self, data: bytes) -> None:
         assert self._handle is not None
@@ -289,6 +296,9 @@ class ModelRecord:
 
     @property
     def capabilities(self) -> list[str]:
+        # Ollama's rule: a GGUF that names a pooling type is an embedding model, and only that.
+        if f"{self.architecture}.pooling_type" in self.metadata[0]:
+            return ["embedding"]
         capabilities = ["completion"]
         if "tools" in self.template:
             capabilities.append("tools")
@@ -349,7 +359,9 @@ class ModelStore:
         self.blobs.mkdir(parents=True, exist_ok=True)
         final = self.blob_path(model.digest)
         if not final.exists():
-            if len(parts) == 1:
+            if model.convert is not None:
+                self._convert(model.convert, parts[0], model.digest)
+            elif len(parts) == 1:
                 self._link_blob(parts[0], model.digest)
             else:
                 self._assemble(parts, model.digest)
@@ -378,6 +390,19 @@ class ModelStore:
         temporary.symlink_to(source.resolve())
         os.replace(temporary, final)
         _fsync_directory(final.parent)
+
+    def _convert(self, convert: Callable[[Path, Path], None], source: Path, digest: str) -> None:
+        """Write the GGUF a package's checkpoint converts to, then check it against the digest the conversion always gives."""
+        writer = self.blob_writer(digest)
+        try:
+            convert(source, writer.temporary)
+            with writer.temporary.open("rb") as written:
+                writer.rehash(written)
+            writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+        log.info("converted %s into %s", source.name, digest)
 
     def _assemble(self, parts: list[Path], digest: str) -> None:
         """Concatenate the parts into one blob, a block at a time, so a 1 GB model never sits in memory."""

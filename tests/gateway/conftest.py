@@ -31,8 +31,9 @@ class GatewayProcess:
         self.log_path = log_path
         command = [sys.executable, "-m", "stack.gateway", "--port", str(self.port), "--models-dir", str(models_dir), *args]
         self._log = log_path.open("wb")
-        # Only SmolLM2: a fresh store would otherwise assemble every installed bundled model (1.3 GB) first.
-        environment = {**os.environ, "GATEWAY_BUNDLED": "smollm2:135m", **(env or {})}
+        # Only SmolLM2 and the embedding model: a fresh store would otherwise assemble every installed bundled model
+        # (1.3 GB) first; all-MiniLM's conversion takes a second or two.
+        environment = {**os.environ, "GATEWAY_BUNDLED": "smollm2:135m,all-minilm:latest", **(env or {})}
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT, env=environment)
         self._wait_ready()
 

@@ -6,6 +6,8 @@ import ollama
 import openai
 import pytest
 
+from stack.gateway.engines.base import NO_EMBEDDINGS
+
 from .conftest import GatewayProcess
 
 pytestmark = pytest.mark.slow
@@ -42,8 +44,11 @@ def test_ollama_generate_and_chat_streamed_and_not(ollama_client: ollama.Client)
 
 
 def test_ollama_embed_and_errors(ollama_client: ollama.Client) -> None:
-    vectors = ollama_client.embed(model="smollm2", input=["a", "b"]).embeddings
-    assert len(vectors) == 2 and len(vectors[0]) == 576
+    vectors = ollama_client.embed(model="all-minilm", input=["a", "b"]).embeddings
+    assert len(vectors) == 2 and len(vectors[0]) == 384
+    with pytest.raises(ollama.ResponseError) as refused:
+        ollama_client.embed(model="smollm2", input="a")
+    assert (refused.value.status_code, refused.value.error) == (501, NO_EMBEDDINGS)
     with pytest.raises(ollama.ResponseError) as caught:
         ollama_client.chat(model="missing", messages=[{"role": "user", "content": "x"}])
     assert (caught.value.status_code, caught.value.error) == (404, "model 'missing' not found")
@@ -58,7 +63,7 @@ def test_openai_models_chat_completions_and_embeddings(openai_client: openai.Ope
     assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     completion = openai_client.completions.create(model="smollm2", prompt="Once upon a time", max_tokens=4, temperature=0)
     assert completion.choices[0].text and completion.usage is not None
-    embedding = openai_client.embeddings.create(model="smollm2", input="hello")
-    assert len(embedding.data[0].embedding) == 576
+    embedding = openai_client.embeddings.create(model="all-minilm", input="hello")
+    assert len(embedding.data[0].embedding) == 384
     with pytest.raises(openai.NotFoundError):
         openai_client.chat.completions.create(model="missing", messages=[{"role": "user", "content": "x"}])

@@ -63,9 +63,9 @@ def test_completions_stream_with_zero_usage_on_each_chunk(client: httpx.Client) 
 
 
 def test_embeddings_in_float_and_base64(client: httpx.Client) -> None:
-    floats = client.post("/v1/embeddings", json={"model": "smollm2", "input": ["a", "b"]}).json()
+    floats = client.post("/v1/embeddings", json={"model": "all-minilm", "input": ["a", "b"]}).json()
     assert [entry["index"] for entry in floats["data"]] == [0, 1] and floats["usage"]["prompt_tokens"] > 0
-    packed = client.post("/v1/embeddings", json={"model": "smollm2", "input": "a", "encoding_format": "base64"}).json()
+    packed = client.post("/v1/embeddings", json={"model": "all-minilm", "input": "a", "encoding_format": "base64"}).json()
     assert isinstance(packed["data"][0]["embedding"], str)
 
 

@@ -16,6 +16,10 @@ class EngineUnavailable(RuntimeError):
     """The engine or one of its capabilities cannot be used here."""
 
 
+NO_EMBEDDINGS = "This server does not support embeddings. Start it with `--embeddings`"
+"""llama-server's 501 for an embedding request to a model loaded without --embedding; Ollama passes it through."""
+
+
 class InvalidInput(ValueError):
     """The engine cannot take this input; the client gets a 400 with this text, checked before the engine runs."""
 
@@ -27,6 +31,9 @@ class ModelFile:
     path: Path
     upstream_name: str
     context_length: int
+    embedding: bool = False
+    """An embedding model (its GGUF has `<arch>.pooling_type`): loaded to pool vectors, as Ollama starts llama-server
+    with --embedding for it; any other model refuses to embed."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import EngineUnavailable, Finish, InvalidInput, ModelFile, Piece, Sampling
+from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, InvalidInput, ModelFile, Piece, Sampling
 
 DEFAULT_CONTEXT = 8192
 """The context llama.cpp allocates; requests are truncated to their own num_ctx before they reach it."""
@@ -42,12 +42,14 @@ def _offloads() -> bool:
 class LlamaCppModel:
     def __init__(self, model: ModelFile) -> None:
         self.context_length = min(model.context_length, DEFAULT_CONTEXT)
-        self._llama = _llama(model.path, n_ctx=self.context_length)
+        self.embedding = model.embedding
+        # An embedding model pools with the type its GGUF names; its whole input is one batch, as BERT attends both ways.
+        self._llama = _llama(model.path, n_ctx=self.context_length, embedding=model.embedding,
+                             **({"n_batch": self.context_length, "n_ubatch": self.context_length} if model.embedding else {}))
         self._lock = threading.Lock()
         self.size_bytes = model.path.stat().st_size
         # Every layer is offloaded (n_gpu_layers=-1) when this build of llama.cpp can offload at all, as in Ollama.
         self.vram_bytes = self.size_bytes if _offloads() else 0
-        self._embedder = LlamaCppEmbedder(model.path)
 
     def tokenize(self, text: str) -> list[int]:
         with self._lock:
@@ -119,39 +121,19 @@ class LlamaCppModel:
                     close()
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        return self._embedder.embed(texts)
-
-    def close(self) -> None:
+        """Pooled vectors, not normalised, and the tokens read; a completion model answers llama-server's 501."""
+        if not self.embedding:
+            raise EngineUnavailable(NO_EMBEDDINGS)
         with self._lock:
-            self._llama.close()
-        self._embedder.close()
-
-
-class LlamaCppEmbedder:
-    """Mean-pooled sentence vectors from a GGUF, one per input, loaded on first use; every engine embeds with it."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._llama: Any = None
-        self._lock = threading.Lock()
-
-    def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        from llama_cpp import LLAMA_POOLING_TYPE_MEAN
-
-        with self._lock:
-            if self._llama is None:
-                self._llama = _llama(self._path, embedding=True, pooling_type=LLAMA_POOLING_TYPE_MEAN, n_ctx=DEFAULT_CONTEXT)
-            # A text with no tokens (no BOS on this vocabulary) makes llama_decode fail and corrupts the heap of a batch.
-            if any(not self._llama.tokenize(text.encode()) for text in texts):
+            # A text with no tokens of its own once made llama_decode fail and corrupt the heap of a batch.
+            if any(not self._llama.tokenize(text.encode(), add_bos=False) for text in texts):
                 raise InvalidInput("Input content cannot be empty")
             vectors, count = self._llama.embed(texts, normalize=False, truncate=True, return_count=True)
         return [list(map(float, vector)) for vector in vectors], int(count)
 
     def close(self) -> None:
         with self._lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
+            self._llama.close()
 
 
 def tokenize(llama: Any, text: str) -> list[int]:

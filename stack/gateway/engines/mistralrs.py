@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
-from .llamacpp import LlamaCppEmbedder
+from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, ModelFile, Piece, Sampling
 
 PASSTHROUGH_TEMPLATE = Path(__file__).with_name("passthrough.jinja")
 """The gateway renders prompts itself, as Ollama does; mistral.rs gets a template that passes them through."""
@@ -47,7 +46,6 @@ class MistralRsModel:
         )
         self.context_length = _max_sequence_length(self._runner) or model.context_length
         self.size_bytes = model.path.stat().st_size
-        self._embedder = LlamaCppEmbedder(model.path)
 
     def tokenize(self, text: str) -> list[int]:
         with self._lock:
@@ -117,13 +115,12 @@ class MistralRsModel:
             del stream
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        """mistral.rs cannot pool embeddings from a causal GGUF; llama.cpp computes them from the same file."""
-        return self._embedder.embed(texts)
+        """A completion model refuses as llama-server without --embedding does; embedding models load in llama.cpp."""
+        raise EngineUnavailable(NO_EMBEDDINGS)
 
     def close(self) -> None:
         with self._lock:
             del self._runner
-        self._embedder.close()
 
 
 def _leading(content: str, logprob: Any) -> str:

@@ -72,6 +72,8 @@ KINDS = {
     # An upstream schedules its own batch; the gateway still bounds what it sends at once.
     "openai": EngineKind("openai", None, 4),
 }
+EMBEDDING_ENGINE = "llamacpp"
+"""The engine every embedding model runs in."""
 
 
 def terminated(returncode: int, last_error: str) -> str:
@@ -147,13 +149,18 @@ class RunnerEngine:
     async def load(self, model: ModelFile) -> RunnerModel:
         directory = Path(tempfile.mkdtemp(prefix="gateway-runner-"))
         socket_path = directory / "socket"
+        # An embedding model runs in llama.cpp whatever the engine, as Ollama runs every embedding model in llama-server:
+        # mistral.rs loads no BERT GGUF, and an upstream serves only what it generates.
+        engine = EMBEDDING_ENGINE if model.embedding else self.name
         command = [
             sys.executable, "-m", "stack.gateway.engines.runner",
-            "--engine", self.name, "--model", str(model.path), "--name", model.upstream_name,
+            "--engine", engine, "--model", str(model.path), "--name", model.upstream_name,
             "--context-length", str(model.context_length), "--socket", str(socket_path),
             "--max-parallel", str(self.max_parallel),
         ]
-        if self.upstream_url:
+        if model.embedding:
+            command.append("--embedding")
+        elif self.upstream_url:
             command += ["--upstream-url", self.upstream_url]
         path = os.pathsep.join(filter(None, [str(SOURCE_ROOT), os.environ.get("PYTHONPATH")]))
         process = await asyncio.create_subprocess_exec(

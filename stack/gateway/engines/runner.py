@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--socket", required=True)
     parser.add_argument("--upstream-url")
     parser.add_argument("--max-parallel", type=int, default=1)
+    parser.add_argument("--embedding", action="store_true", help="load an embedding model to pool vectors, as llama-server's flag")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s runner[%(process)d] %(message)s")
     _exit_with_parent()
@@ -179,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         engine = in_process_engine(args.engine, args.upstream_url)
         time.sleep(float(knobs.get("load_delay_s", 0)))
-        model = engine.load(ModelFile(args.model, args.name, args.context_length))
+        model = engine.load(ModelFile(args.model, args.name, args.context_length, embedding=args.embedding))
     except Exception as error:  # noqa: BLE001 - whatever the engine raised, the gateway reports it as a load failure
         first_line = (str(error) or type(error).__name__).splitlines()[0]
         print(f"error loading model: {first_line}", file=sys.stderr, flush=True)

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from .base import EngineUnavailable, Finish, ModelFile, Piece, Sampling
-from .llamacpp import LlamaCppEmbedder, _llama, detokenize, tokenize
+from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, ModelFile, Piece, Sampling
+from .llamacpp import _llama, detokenize, tokenize
 
 
 class UpstreamEngine:
@@ -38,7 +38,6 @@ class UpstreamModel:
         self._lock = threading.Lock()
         self.context_length = model.context_length
         self.size_bytes = model.path.stat().st_size
-        self._embedder = LlamaCppEmbedder(model.path)
 
     def _resolve_name(self, wanted: str) -> str:
         try:
@@ -118,8 +117,8 @@ class UpstreamModel:
         )
 
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
-        return self._embedder.embed(texts)
+        """A completion model refuses as llama-server without --embedding does; embedding models load in llama.cpp."""
+        raise EngineUnavailable(NO_EMBEDDINGS)
 
     def close(self) -> None:
         self._client.close()
-        self._embedder.close()
