@@ -26,3 +26,10 @@ Feature: OpenAI embeddings
         | in upper case       |
         | without a tag       |
         | with the tag latest |
+
+  Rule: A base64 vector is the float vector, packed as OpenAI's SDK unpacks it
+
+    Scenario: Each base64 embedding decodes to the same vector as the float one
+      When an OpenAI client embeds the same texts as floats and as base64
+      Then the response status is 200
+      And each base64 vector decodes to the float vector at its index
