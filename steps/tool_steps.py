@@ -81,14 +81,13 @@ def step_history(context: Context, api: str) -> None:
 
 @when("the model under test is held by its format to a call of the weather tool on /v1/chat/completions within a budget that ends just as the call is complete, {streamed:Streaming}")
 def step_budget_ends_at_call(context: Context, streamed: str) -> None:
-    """The call's own token count, then the largest budget that ends the answer by length (engines count the end token differently)."""
+    """The largest budget at which /api/chat ends the call by length (engines count the end token differently), asked on /v1."""
     model = context.settings.model
-    free = context.openai.chat_completions(tool_calls.openai_request(model, stream=False, schema=tool_calls.FORCED_CALL))
-    needed = int(free.json()["usage"]["completion_tokens"])
-    for budget in (needed, needed - 1):
-        context.response = _ask(context, "/v1/chat/completions", model, streamed, format=tool_calls.FORCED_CALL, budget=budget)
-        if _read(context).finish == "length":
-            return
+    free = context.ollama.chat(tool_calls.native_request(model, stream=False, format=tool_calls.FORCED_CALL))
+    budget = int(free.json()["eval_count"])
+    if context.ollama.chat(tool_calls.native_request(model, stream=False, format=tool_calls.FORCED_CALL, budget=budget)).json().get("done_reason") != "length":
+        budget -= 1
+    context.response = _ask(context, "/v1/chat/completions", model, streamed, format=tool_calls.FORCED_CALL, budget=budget)
 
 
 @then('the answer calls "{tool}" with a "{argument}" argument, each call with an id and an index')
