@@ -119,10 +119,12 @@ async def collect(first: Chunk | None, rest: AsyncIterator[Chunk], kind: str, ke
     """The non-streamed answer: the final chunk with the text of every chunk before it."""
     text: list[str] = []
     tool_calls: list[Any] = []
+    logprobs: list[Any] = []
     final: Chunk = first or {}
     chunk = first
     while chunk is not None:
         final = chunk
+        logprobs.extend(chunk.get("logprobs", []))
         if kind == "generate":
             text.append(chunk.get("response", ""))
         else:
@@ -138,4 +140,6 @@ async def collect(first: Chunk | None, rest: AsyncIterator[Chunk], kind: str, ke
         if tool_calls and keep_tool_calls:
             message["tool_calls"] = tool_calls
         final["message"] = message
+    if logprobs:
+        final["logprobs"] = logprobs
     return final

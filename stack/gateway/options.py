@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from typing import Any
 
 from .engines import Sampling
@@ -10,6 +12,9 @@ from .errors import GatewayError, bad_request
 
 DEFAULT_NUM_CTX = 4096
 """Ollama's default below 23 GiB of VRAM, which is every CPU-only machine."""
+GIB = 1 << 30
+VRAM_TIERS = ((47 * GIB, 262144), (23 * GIB, 32768))
+"""Ollama 0.15.5+'s default window by the machine's total VRAM (server/routes.go): 47 GiB or more, then 23 GiB or more."""
 
 FLOAT, INTEGER, BOOLEAN, STRINGS = "float32", "integer", "boolean", "strings"
 OPTION_TYPES: dict[str, str] = {
@@ -58,12 +63,30 @@ def _convert(key: str, kind: str, value: object) -> Any:
     raise GatewayError(500, f'option "{key}" must be of type {kind}')
 
 
-def resolve_num_ctx(request_options: dict[str, Any], model_parameters: dict[str, Any], environment_default: int, model_context: int) -> int:
-    """num_ctx by Ollama's precedence (request, Modelfile, OLLAMA_CONTEXT_LENGTH, default), clamped to the model."""
+def default_num_ctx(total_vram: int) -> int:
+    """The window a request gets when nothing sets one, from the machine's total VRAM as Ollama picks it."""
+    return next((num_ctx for floor, num_ctx in VRAM_TIERS if total_vram >= floor), DEFAULT_NUM_CTX)
+
+
+def total_vram() -> int:
+    """Bytes of memory on every NVIDIA GPU, less OLLAMA_GPU_OVERHEAD each, as Ollama sums them; 0 without a GPU."""
+    try:
+        listed = subprocess.run(["nvidia-smi", "--query-gpu=memory.total", "--format=csv,noheader,nounits"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    overhead = int(os.environ.get("OLLAMA_GPU_OVERHEAD", "0") or 0)
+    return sum(max(0, int(line) * (1 << 20) - overhead) for line in listed.split() if line.isdigit())
+
+
+def resolve_num_ctx(request_options: dict[str, Any], model_parameters: dict[str, Any], environment_default: int, model_context: int,
+                    machine_default: int = DEFAULT_NUM_CTX) -> int:
+    """num_ctx by Ollama's precedence (request, Modelfile, OLLAMA_CONTEXT_LENGTH, the machine's VRAM tier), clamped to
+    the model's window."""
     for candidate in (request_options.get("num_ctx"), model_parameters.get("num_ctx"), environment_default or None):
         if candidate:
             return max(4, min(int(candidate), model_context))
-    return max(4, min(DEFAULT_NUM_CTX, model_context))
+    return max(4, min(machine_default, model_context))
 
 
 def merged(model_parameters: dict[str, Any], request_options: dict[str, Any]) -> dict[str, Any]:

@@ -196,10 +196,10 @@ def _usage(final: Chunk) -> dict[str, int]:
 
 
 CHAT_FIELDS = {"stream": "bool", "max_tokens": "int", "seed": "int", "temperature": "float64", "frequency_penalty": "float64",
-               "presence_penalty": "float64", "top_p": "float64"}
+               "presence_penalty": "float64", "top_p": "float64", "logprobs": "bool", "top_logprobs": "int"}
 """Typed fields of Ollama's openai.ChatCompletionRequest: a value of another type is Go's 400 decode error, not a 500."""
 COMPLETION_FIELDS = {"stream": "bool", "max_tokens": "int", "seed": "int", "temperature": "float32", "frequency_penalty": "float32",
-                     "presence_penalty": "float32", "top_p": "float32", "suffix": "string"}
+                     "presence_penalty": "float32", "top_p": "float32", "suffix": "string", "logprobs": "int"}
 """The same for openai.CompletionRequest, whose numbers are float32."""
 
 
@@ -222,6 +222,8 @@ async def chat_completions(request: Request) -> Response:
         "options": _sampling_options(body, completions=False),
         "format": _format(body),
         "tools": body.get("tools"),
+        "logprobs": body.get("logprobs") is True,
+        "top_logprobs": body.get("top_logprobs") or 0,
     }
     if not native["model"]:
         raise GatewayError(400, "model is required")
@@ -241,7 +243,7 @@ async def chat_completions(request: Request) -> Response:
     return json_response({
         "id": identity, "object": "chat.completion", "created": int(time.time()), "model": model,
         "system_fingerprint": "fp_ollama",
-        "choices": [{"index": 0, "message": message, "finish_reason": _finish_reason(final.get("done_reason"), bool(calls))}],
+        "choices": [_with_logprobs({"index": 0, "message": message, "finish_reason": _finish_reason(final.get("done_reason"), bool(calls))}, final)],
         "usage": _usage(final),
     }, media_type=OPENAI_JSON)
 
@@ -270,8 +272,21 @@ async def _chat_events(request: Request, identity: str, model: str, first: Chunk
         if message.get("tool_calls"):
             delta["tool_calls"] = _openai_tool_calls(message["tool_calls"], tool_call_count)
             tool_call_count += len(message["tool_calls"])
-        yield {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+        yield {**base, "choices": [_with_logprobs({"index": 0, "delta": delta, "finish_reason": None}, chunk)]}
         chunk = await anext(rest, None)
+
+
+def _alternatives(body: dict[str, Any]) -> int:
+    """/v1/completions' `logprobs: N`: N alternatives when N > 0, otherwise no log probabilities at all."""
+    value = body.get("logprobs")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _with_logprobs(choice: Chunk, native: Chunk) -> Chunk:
+    """An OpenAI chat choice with the native chunk's log probabilities, as `logprobs.content`, when it has any."""
+    if native.get("logprobs"):
+        choice["logprobs"] = {"content": native["logprobs"]}
+    return choice
 
 
 async def completions(request: Request) -> Response:
@@ -285,6 +300,9 @@ async def completions(request: Request) -> Response:
         "prompt": prompt,
         "suffix": body.get("suffix"),
         "options": _sampling_options(body, completions=True),
+        # Ollama computes them for `logprobs: N` but its text completion carries none back (openai.ToCompletion).
+        "logprobs": _alternatives(body) > 0,
+        "top_logprobs": _alternatives(body),
         "raw": False,
     }
     chunks = as_chunks(await gateway_of(request).generate(native))

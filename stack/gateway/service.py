@@ -11,20 +11,21 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .durations import parse_keep_alive
-from .engines import EngineUnavailable, Finish, LoadedModel, Piece, RunnerFailure
+from .engines import EngineUnavailable, Finish, LoadedModel, Piece, RunnerFailure, Sampling, ServedModel, TokenLogprob
 from .errors import GatewayError, bad_request, not_found
 from .metrics import Metrics
 from .names import parse_name
-from .options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
-from .scheduler import Scheduler, iterate_in_thread
+from .options import check_options, default_num_ctx, merged, parse_format, resolve_num_ctx, sampling_for, total_vram
+from .scheduler import Scheduler, Slot, iterate_in_thread
 from .settings import Settings
 from .stops import StopScanner
 from .store import ModelRecord, ModelStore
@@ -37,6 +38,33 @@ ENGINE_FAILURES = ("an error was encountered while running the model", "model ru
 """The starts of Ollama's texts for an engine that failed, as opposed to a request it refused."""
 RESPONSE_RESERVE = 128
 """Tokens kept free for the answer when a prompt must be cut to fit the context window."""
+PROMPT_TOO_LONG = (
+    "the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the "
+    "context length in settings, or use a model with a longer context length"
+)
+"""Ollama's 400 for a prompt over the window with context shift off (`shift: false`)."""
+PREDICT_BOUND = 10
+"""An answer without num_predict ends after this many windows of tokens, as Ollama bounds it (boundedNumPredict)."""
+
+
+@dataclass(frozen=True)
+class Controls:
+    """A request's switches for the window and the output: `logprobs`/`top_logprobs`, `truncate` and `shift`."""
+
+    logprobs: int | None = None
+    """None: no log probabilities; N: each token's with N alternatives."""
+    truncate: bool = True
+    shift: bool = True
+
+    @staticmethod
+    def of(body: dict[str, Any]) -> Controls:
+        top = body.get("top_logprobs")
+        wanted = body.get("logprobs") is True
+        return Controls(
+            logprobs=(top if isinstance(top, int) and not isinstance(top, bool) else 0) if wanted else None,
+            truncate=body.get("truncate") is not False,
+            shift=body.get("shift") is not False,
+        )
 
 
 def timestamp(moment: dt.datetime | None = None) -> str:
@@ -82,7 +110,7 @@ class Outcome:
 
 
 PromptBuilder = Callable[[LoadedModel, int], tuple[str, list[int]]]
-"""Renders the prompt for a loaded model within a token limit: the text and its tokens."""
+"""Renders the prompt for a loaded model, dropping old chat messages over a token limit: the text and its tokens."""
 
 
 class Gateway:
@@ -93,6 +121,8 @@ class Gateway:
         self.store = store
         self.scheduler = scheduler
         self.metrics = metrics
+        self.default_num_ctx = default_num_ctx(total_vram())
+        """The window when neither the request, the Modelfile nor OLLAMA_CONTEXT_LENGTH sets one."""
 
     # -- models -------------------------------------------------------------------------------------------
 
@@ -185,9 +215,14 @@ class Gateway:
                 "details": record.details,
                 "expires_at": timestamp(runner.expires_at_datetime),
                 "size_vram": runner.model.vram_bytes,
-                "context_length": runner.num_ctx or resolve_num_ctx({}, record.parameters, self.settings.context_length, record.context_length),
+                "context_length": runner.num_ctx or self.num_ctx({}, record, runner.model),
             })
         return {"models": models}
+
+    def num_ctx(self, request_options: dict[str, Any], record: ModelRecord, model: LoadedModel) -> int:
+        """The window a model runs a request with: Ollama's choice, within what the engine holds for the model."""
+        chosen = resolve_num_ctx(request_options, record.parameters, self.settings.context_length, record.context_length, self.default_num_ctx)
+        return min(chosen, max(4, model.context_length))
 
     # -- generation ---------------------------------------------------------------------------------------
 
@@ -238,15 +273,17 @@ class Gateway:
                 text = render_chat(record.template, messages)
             if context:
                 text = engine_model.detokenize(list(context)) + text
-            return _fit_tokens(engine_model, text, limit, options.get("num_keep", 4))
+            return text, engine_model.tokenize(text)
 
-        events = self._run("generate", model, record, keep_alive, options, json_schema, build, started, want_context=not raw)
+        events = self._run("generate", model, record, keep_alive, options, json_schema, build, started, want_context=not raw,
+                           controls=Controls.of(body))
         return self._generate_chunks(model, events)
 
     async def _generate_chunks(self, model: str, events: AsyncIterator[Piece | Outcome]) -> AsyncIterator[Chunk]:
         async for event in events:
             if isinstance(event, Piece):
-                yield {"model": model, "created_at": timestamp(), "response": event.text, "done": False}
+                chunk: Chunk = {"model": model, "created_at": timestamp(), "response": event.text, "done": False}
+                yield _with_logprobs(chunk, event.logprobs)
             else:
                 final: Chunk = {"model": model, "created_at": timestamp(), "response": "", "done": True, "done_reason": event.done_reason}
                 final.update(event.metrics())
@@ -289,19 +326,24 @@ class Gateway:
                 if len(tokens) <= limit or not droppable:
                     break
                 del kept[droppable[0]]
-            return _fit_tokens(engine_model, text, limit, options.get("num_keep", 4), tokens)
+            return text, tokens
 
-        events = self._run("chat", model, record, keep_alive, options, json_schema, build, started, want_context=False)
+        events = self._run("chat", model, record, keep_alive, options, json_schema, build, started, want_context=False,
+                           controls=Controls.of(body))
         names = frozenset(str((tool.get("function") or {}).get("name")) for tool in tools if isinstance(tool, dict))
         return self._chat_chunks(model, events, names)
 
     async def _chat_chunks(self, model: str, events: AsyncIterator[Piece | Outcome], tool_names: frozenset[str]) -> AsyncIterator[Chunk]:
         parser = ToolCallParser(tool_names) if tool_names else None
+        logprobs: list[TokenLogprob] = []
         async for event in events:
             if isinstance(event, Piece):
                 text, calls = parser.feed(event.text) if parser else (event.text, [])
+                logprobs.extend(event.logprobs)
                 if text:
-                    yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": text}, "done": False}
+                    chunk: Chunk = {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": text}, "done": False}
+                    yield _with_logprobs(chunk, tuple(logprobs))
+                    logprobs.clear()
                 if calls:
                     yield {"model": model, "created_at": timestamp(), "message": {"role": "assistant", "content": "", "tool_calls": calls}, "done": False}
             else:
@@ -354,24 +396,33 @@ class Gateway:
         build: PromptBuilder,
         started: float,
         want_context: bool,
+        controls: Controls = Controls(),
     ) -> AsyncIterator[Piece | Outcome]:
         """Take a slot, fit the prompt to the context window, stream the engine and account for it."""
         async with self.scheduler.slot(record, keep_alive) as slot:
             ready = time.perf_counter()
             engine_model = slot.runner.model
             options = merged(record.parameters, request_options)
-            num_ctx = resolve_num_ctx(request_options, record.parameters, self.settings.context_length, record.context_length)
+            num_ctx = self.num_ctx(request_options, record, engine_model)
             slot.runner.num_ctx = num_ctx
             reserve = min(int(options["num_predict"]) if int(options["num_predict"]) > 0 else RESPONSE_RESERVE, num_ctx // 2)
-            prompt, prompt_tokens = await asyncio.to_thread(build, engine_model, num_ctx - reserve)
-            sampling = sampling_for(options, num_ctx, len(prompt_tokens), json_schema)
-            stream = iterate_in_thread(lambda: engine_model.generate(prompt, sampling), slot.hand_over())
+            limit = num_ctx - reserve
+            prompt, prompt_tokens = await asyncio.to_thread(build, engine_model, limit if controls.truncate else 1 << 62)
+            if not controls.truncate and len(prompt_tokens) >= num_ctx:
+                raise bad_request(_exceeds_context(len(prompt_tokens), num_ctx))
+            if not controls.shift and len(prompt_tokens) >= num_ctx:
+                raise bad_request(PROMPT_TOO_LONG)
+            if controls.truncate and controls.shift and len(prompt_tokens) > limit:
+                prompt, prompt_tokens = await asyncio.to_thread(_fit_tokens, engine_model, prompt, limit, int(options["num_keep"]), prompt_tokens)
+            sampling = replace(sampling_for(options, num_ctx, len(prompt_tokens), json_schema), logprobs=controls.logprobs)
+            stream = _generation(slot, engine_model, prompt, prompt_tokens, sampling, options, num_ctx, controls.shift)
             labels = (endpoint, record.name.short)
             first: float | None = None
             last = time.perf_counter()
             pieces: list[str] = []
             scanner = StopScanner(sampling.stop)
             generated = 0
+            logprobs: list[TokenLogprob] = []
             finish: Finish | None = None
             events = self._watched(stream)
             async with contextlib.aclosing(events):
@@ -385,20 +436,24 @@ class Gateway:
                             self.metrics.itl.labels(*labels).observe(now - last)
                         last = now
                         generated += 1
+                        logprobs.extend(event.logprobs)
                         text = scanner.feed(event.text)
                         if text:
                             pieces.append(text)
-                            yield Piece(text)
+                            yield Piece(text, tuple(logprobs))
+                            logprobs.clear()
                         if scanner.stopped:
                             # The engine has not seen the stop string: end its work here, as Ollama's runner does.
                             finish = Finish("stop", len(prompt_tokens), generated, completion_seconds=now - (first or now))
                             break
                     elif isinstance(event, Finish):
                         rest = scanner.flush()
-                        if rest:
+                        if rest or logprobs:
                             pieces.append(rest)
-                            yield Piece(rest)
+                            yield Piece(rest, tuple(logprobs))
                         finish = event
+                        self.metrics.engine_reported(record.name.short, self.scheduler.engine.name, event.prompt_tokens,
+                                                     event.completion_tokens, event.prompt_seconds, event.completion_seconds)
             if finish is None:
                 return
             now = time.perf_counter()
@@ -503,6 +558,61 @@ class Gateway:
         if record is None:
             raise not_found(f'model "{raw}" not found, try pulling it first')
         return record
+
+
+async def _generation(
+    slot: Slot, model: ServedModel, prompt: str, prompt_tokens: list[int], sampling: Sampling, options: dict[str, Any], num_ctx: int,
+    shift: bool,
+) -> AsyncGenerator[Piece | Finish, None]:
+    """The engine's answer within the window; with context shift on, a full window keeps num_keep tokens, drops half
+    of the rest and goes on, as Ollama's runner shifts its context, until the answer ends or num_predict is spent."""
+    asked = int(options["num_predict"])
+    budget = asked if asked > 0 else PREDICT_BOUND * num_ctx
+    keep = int(options["num_keep"])
+    text, tokens = prompt, prompt_tokens
+    generated, prompt_seconds, completion_seconds = 0, 0.0, 0.0
+    while True:
+        room = max(1, num_ctx - len(tokens))
+        step = replace(sampling, max_tokens=min(room, budget - generated) if shift else sampling.max_tokens)
+        written: list[str] = []
+        finish: Finish | None = None
+        segment = iterate_in_thread(functools.partial(model.generate, text, step), slot.hand_over())
+        async with contextlib.aclosing(segment):
+            async for event in segment:
+                if isinstance(event, Finish):
+                    finish = event
+                else:
+                    written.append(event.text)
+                    yield event
+        if finish is None:
+            return
+        generated += finish.completion_tokens
+        prompt_seconds = prompt_seconds or finish.prompt_seconds
+        completion_seconds += finish.completion_seconds
+        # A segment that wrote nothing cannot be shifted into room for more: it ends the answer.
+        window_full = finish.reason == "length" and step.max_tokens == room and finish.completion_tokens > 0
+        if not (shift and window_full and generated < budget):
+            yield Finish(finish.reason, len(prompt_tokens), generated, prompt_seconds, completion_seconds)
+            return
+        whole = tokens + await asyncio.to_thread(model.tokenize, "".join(written))
+        kept = min(keep, len(whole) // 2)
+        tokens = whole[:kept] + whole[kept + (len(whole) - kept) // 2 :]
+        text = await asyncio.to_thread(model.detokenize, tokens)
+
+
+def _exceeds_context(prompt_tokens: int, num_ctx: int) -> str:
+    """llama-server's refusal of a prompt that fills its window, which Ollama passes on whole as its error text when
+    `truncate: false` keeps it from cutting the prompt (llm/llama_server.go statusErrorMessage)."""
+    body = {"code": 400, "message": "the request exceeds the available context size, try increasing it", "type": "exceed_context_size_error",
+            "n_prompt_tokens": prompt_tokens, "n_ctx": num_ctx}
+    return json.dumps({"error": body}, separators=(",", ":"))
+
+
+def _with_logprobs(chunk: Chunk, logprobs: tuple[TokenLogprob, ...]) -> Chunk:
+    """A chunk with the log probabilities of the tokens whose text it carries, when they were asked for."""
+    if logprobs:
+        chunk["logprobs"] = [entry.to_json() for entry in logprobs]
+    return chunk
 
 
 async def _embed(model: LoadedModel, texts: list[str]) -> tuple[list[list[float]], int]:

@@ -12,12 +12,13 @@ from .base import (
     Piece,
     Sampling,
     ServedModel,
+    TokenLogprob,
 )
 from .process import RunnerEngine, RunnerFailure
 
 __all__ = [
     "Engine", "EngineUnavailable", "Finish", "InvalidInput", "LoadedModel", "ModelFile", "Piece", "RunnerEngine",
-    "RunnerFailure", "Sampling", "ServedModel", "create_engine",
+    "RunnerFailure", "Sampling", "ServedModel", "TokenLogprob", "create_engine",
 ]
 
 

@@ -51,13 +51,42 @@ class Sampling:
     seed: int | None = None
     stop: tuple[str, ...] = ()
     json_schema: dict[str, Any] | None = None
+    logprobs: int | None = None
+    """None: no log probabilities; N: each token's, with its N likeliest alternatives."""
+
+
+@dataclass(frozen=True)
+class TokenLogprob:
+    """One token as the model chose it: its text, its UTF-8 bytes and its log probability, with the alternatives."""
+
+    token: str
+    logprob: float
+    utf8: tuple[int, ...]
+    top_logprobs: tuple[TokenLogprob, ...] = ()
+
+    @staticmethod
+    def of(raw: bytes, logprob: float, top_logprobs: tuple[TokenLogprob, ...] = ()) -> TokenLogprob:
+        return TokenLogprob(raw.decode(errors="replace"), float(logprob), tuple(raw), top_logprobs)
+
+    def to_json(self) -> dict[str, Any]:
+        """Ollama's `logprobs` entry; `top_logprobs` only when alternatives were asked for, as Go's omitempty."""
+        entry: dict[str, Any] = {"token": self.token, "logprob": self.logprob, "bytes": list(self.utf8)}
+        if self.top_logprobs:
+            entry["top_logprobs"] = [alternative.to_json() for alternative in self.top_logprobs]
+        return entry
+
+    @staticmethod
+    def from_json(value: dict[str, Any]) -> TokenLogprob:
+        top = tuple(TokenLogprob.from_json(item) for item in value.get("top_logprobs") or ())
+        return TokenLogprob(str(value["token"]), float(value["logprob"]), tuple(value.get("bytes") or ()), top)
 
 
 @dataclass(frozen=True)
 class Piece:
-    """A fragment of generated text."""
+    """A fragment of generated text, with the log probability of each token in it when they were asked for."""
 
     text: str
+    logprobs: tuple[TokenLogprob, ...] = ()
 
 
 @dataclass(frozen=True)

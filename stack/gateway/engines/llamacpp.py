@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, InvalidInput, ModelFile, Piece, Sampling
+from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, InvalidInput, ModelFile, Piece, Sampling, TokenLogprob
 
 DEFAULT_CONTEXT = 8192
 """The context llama.cpp allocates; requests are truncated to their own num_ctx before they reach it."""
@@ -67,6 +69,8 @@ class LlamaCppModel:
             grammar = LlamaGrammar.from_json_schema(json.dumps(sampling.json_schema), verbose=False)
         prompt_tokens = self.tokenize(prompt)
         started = time.perf_counter()
+        if sampling.logprobs is not None:
+            return self._tokens(prompt_tokens, sampling, grammar, started)
         with self._lock:
             stream = self._llama.create_completion(
                 prompt_tokens,
@@ -120,6 +124,45 @@ class LlamaCppModel:
                 with self._lock:
                     close()
 
+    def _tokens(self, prompt_tokens: list[int], sampling: Sampling, grammar: Any, started: float) -> Iterator[Piece | Finish]:
+        """Token by token, each with its log probability from the logits it was sampled from, as Ollama's runner
+        computes them (create_completion gives them only with logits kept for the whole window, gigabytes)."""
+        import llama_cpp
+
+        llama = self._llama
+        with self._lock:
+            llama.set_seed(sampling.seed if sampling.seed is not None else int.from_bytes(os.urandom(4), "little"))
+            tokens = llama.generate(
+                prompt_tokens, top_k=sampling.top_k, top_p=sampling.top_p, min_p=sampling.min_p, temp=sampling.temperature,
+                repeat_penalty=sampling.repeat_penalty, frequency_penalty=sampling.frequency_penalty,
+                presence_penalty=sampling.presence_penalty, grammar=grammar,
+            )
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        first: float | None = None
+        generated = 0
+        reason = "length"
+        try:
+            while generated < sampling.max_tokens:
+                with self._lock:
+                    token = next(tokens)
+                    if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
+                        reason = "stop"
+                        break
+                    raw = bytes(llama.detokenize([token], special=True))
+                    entry = _logprob_entry(llama, token, raw, sampling.logprobs or 0)
+                first = first or time.perf_counter()
+                generated += 1
+                yield Piece(decoder.decode(raw), (entry,))
+            rest = decoder.decode(b"", final=True)
+            if rest:
+                yield Piece(rest)
+            end = time.perf_counter()
+            first = first or end
+            yield Finish(reason, len(prompt_tokens), generated, prompt_seconds=first - started, completion_seconds=end - first)
+        finally:
+            with self._lock:
+                tokens.close()
+
     def embed(self, texts: list[str]) -> tuple[list[list[float]], int]:
         """Pooled vectors, not normalised, and the tokens read; a completion model answers llama-server's 501."""
         if not self.embedding:
@@ -134,6 +177,22 @@ class LlamaCppModel:
     def close(self) -> None:
         with self._lock:
             self._llama.close()
+
+
+def _logprob_entry(llama: Any, token: int, raw: bytes, alternatives: int) -> TokenLogprob:
+    """The token's log probability under the logits it was just sampled from (still the context's last row)."""
+    import llama_cpp
+    import numpy
+
+    vocabulary = llama.n_vocab()
+    logits = numpy.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(vocabulary,)).astype(numpy.float64)
+    shifted = logits - logits.max()
+    logprobs = shifted - numpy.log(numpy.exp(shifted).sum())
+    top = tuple(
+        TokenLogprob.of(bytes(llama.detokenize([int(other)], special=True)), float(logprobs[other]))
+        for other in numpy.argsort(-logprobs, kind="stable")[:alternatives]
+    )
+    return TokenLogprob.of(raw, float(logprobs[token]), top)
 
 
 def tokenize(llama: Any, text: str) -> list[int]:

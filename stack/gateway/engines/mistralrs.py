@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
-from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, ModelFile, Piece, Sampling
+from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, ModelFile, Piece, Sampling, TokenLogprob
 
 PASSTHROUGH_TEMPLATE = Path(__file__).with_name("passthrough.jinja")
 """The gateway renders prompts itself, as Ollama does; mistral.rs gets a template that passes them through."""
@@ -75,6 +75,7 @@ class MistralRsModel:
             # The chosen token's own text comes with its log probability: the leading whitespace that mistral.rs's
             # chat API trims from an answer is recovered from it (see _leading).
             logprobs=True,
+            top_logprobs=sampling.logprobs or None,
             grammar=json.dumps(sampling.json_schema) if sampling.json_schema is not None else None,
             grammar_type="json_schema" if sampling.json_schema is not None else None,
             stream=True,
@@ -82,9 +83,9 @@ class MistralRsModel:
         )
         with self._lock:
             stream = cast(Iterator[Any], self._runner.send_chat_completion_request(request))
-        return self._pieces(stream)
+        return self._pieces(stream, sampling.logprobs)
 
-    def _pieces(self, stream: Iterator[Any]) -> Iterator[Piece | Finish]:
+    def _pieces(self, stream: Iterator[Any], alternatives: int | None) -> Iterator[Piece | Finish]:
         started = False
         try:
             while True:
@@ -96,9 +97,10 @@ class MistralRsModel:
                 text = choice.delta.content or "" if choice is not None else ""
                 if not started and choice is not None:
                     text = _leading(text, choice.logprobs)
-                if text:
-                    started = True
-                    yield Piece(text)
+                logprobs = _logprobs(choice.logprobs, alternatives) if alternatives is not None and choice is not None else ()
+                if text or logprobs:
+                    started = started or bool(text)
+                    yield Piece(text, logprobs)
                 usage = chunk.usage
                 if usage is not None:
                     reason = choice.finish_reason if choice is not None else "stop"
@@ -134,3 +136,13 @@ def _leading(content: str, logprob: Any) -> str:
     except UnicodeDecodeError:
         return content
     return token if token != content and token.endswith(content) and not token[: len(token) - len(content)].strip() else content
+
+
+def _logprobs(logprob: Any, alternatives: int) -> tuple[TokenLogprob, ...]:
+    """The chosen token's entry; mistral.rs gives an alternative's text, not its bytes, so they are its UTF-8. It
+    lists one alternative even when none are asked for, so only the number asked for is kept."""
+    if logprob is None or not isinstance(logprob.bytes, bytes):
+        return ()
+    listed = (logprob.top_logprobs or [])[:alternatives]
+    top = tuple(TokenLogprob.of((alternative.bytes or "").encode(), alternative.logprob) for alternative in listed)
+    return (TokenLogprob.of(logprob.bytes, logprob.logprob, top),)

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from .base import Finish, Piece, Sampling
+from .base import Finish, Piece, Sampling, TokenLogprob
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -35,6 +35,8 @@ def sampling_from_wire(value: dict[str, Any]) -> Sampling:
 
 def event_to_wire(event: Piece | Finish) -> dict[str, Any]:
     if isinstance(event, Piece):
+        if event.logprobs:
+            return {"piece": event.text, "logprobs": [entry.to_json() for entry in event.logprobs]}
         return {"piece": event.text}
     return {"finish": dataclasses.asdict(event)}
 
@@ -42,7 +44,7 @@ def event_to_wire(event: Piece | Finish) -> dict[str, Any]:
 def event_from_wire(message: dict[str, Any]) -> Piece | Finish | None:
     """The event a line carries, or None for a line that is not an event (an error)."""
     if "piece" in message:
-        return Piece(str(message["piece"]))
+        return Piece(str(message["piece"]), tuple(TokenLogprob.from_json(entry) for entry in message.get("logprobs") or ()))
     if "finish" in message:
         return Finish(**message["finish"])
     return None
