@@ -59,9 +59,10 @@ def follow(monitoring: Monitoring, alertname: str, started_at: float, timing: Al
     return AlertPath(alertname, started_at, pending_at, firing_at)
 
 
-def wait_inactive(monitoring: Monitoring, alertname: str, timing: AlertTiming) -> str:
-    """Wait, as long as it takes the stack to notice a change, for the alert to be neither pending nor firing; its state then."""
-    deadline = time.time() + timing.seen_s + timing.slack_s
+def wait_inactive(monitoring: Monitoring, alertname: str, timing: AlertTiming, forget: bool = False) -> str:
+    """Wait, as long as it takes the stack to notice a change (and, with `forget`, for the rule's window to let go of
+    what came before), for the alert to be neither pending nor firing; its state then."""
+    deadline = time.time() + timing.seen_s + timing.slack_s + (timing.window_s if forget else 0.0)
     while True:
         state = monitoring.prometheus.alert_state(alertname)
         if state == "inactive" or time.time() > deadline:

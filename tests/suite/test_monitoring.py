@@ -136,10 +136,11 @@ def test_a_threshold_is_rendered_into_the_rule_and_only_there(tmp_path: Path) ->
     assert len(config.alert_names(tmp_path)) == 9
 
 
-def test_the_first_token_threshold_is_a_bucket_bound_clear_of_both_prompts() -> None:
+def test_the_first_token_threshold_is_a_bucket_bound_under_the_long_prompts() -> None:
     assert first_token_threshold([0.05, 0.07], [1.6, 1.9]).threshold_s == 1.0
     assert first_token_threshold([0.05], [0.3]).threshold_s == 0.1
-    assert first_token_threshold([0.5], [0.6]).threshold_s is None
+    assert first_token_threshold([6.5], [12.9, 14.3]).threshold_s == 7.5
+    assert first_token_threshold([0.0001], [0.0012]).threshold_s is None
 
 
 def test_the_webhook_receiver_keeps_what_it_is_sent() -> None:
