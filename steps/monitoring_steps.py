@@ -11,14 +11,16 @@ import time
 
 from behave import given, then, when
 from behave.runner import Context
-from hamcrest import assert_that, close_to, empty, equal_to, greater_than, has_item
+from hamcrest import assert_that, close_to, empty, equal_to, greater_than, has_item, less_than_or_equal_to
 
 from support.monitoring import accuracy, traffic
 from support.monitoring.accuracy import read, selector, settle
 from support.monitoring.fixture import current
 from support.report.allure import attach_json
 
-GATEWAY_FAMILIES = ("gateway_", "mistralrs_")
+GATEWAY_FAMILIES = ("gateway_", "engine_")
+ENGINE_FIGURES = ("engine_prompt_tokens_total", "engine_generation_tokens_total", "engine_prompt_seconds_total", "engine_generation_seconds_total")
+"""What the engine itself reported at the end of each generation (stack/gateway/metrics.py)."""
 
 
 
@@ -110,12 +112,12 @@ def _stream_readings(context: Context) -> dict[str, float]:
     queries = {
         "prompt": selector("gateway_prompt_tokens_total", model),
         "generated": selector("gateway_generation_tokens_total", model),
-        "processed": selector("mistralrs_tokens_processed_total", {}),
         "ttft_sum": selector("gateway_time_to_first_token_seconds_sum", {"endpoint": "chat", **model}),
     }
     for histogram in ("gateway_e2e_request_latency_seconds", "gateway_time_to_first_token_seconds"):
         queries[histogram] = selector(f"{histogram}_count", {"endpoint": "chat", **model})
-    queries["mistralrs_time_to_first_token_seconds"] = selector("mistralrs_time_to_first_token_seconds_count", model)
+    for figure in ENGINE_FIGURES:
+        queries[figure] = selector(figure, model)
     monitoring = current(context)
     return {name: read(monitoring, query).value for name, query in queries.items()}
 
@@ -138,11 +140,26 @@ def step_generated_tokens(context: Context) -> None:
     assert_that(_rise(context, "generated"), equal_to(float(told)), "generated tokens: metric rise vs sum of eval_count")
 
 
-@then("mistralrs_tokens_processed_total rose by both sums together")
-def step_processed_tokens(context: Context) -> None:
-    """The engine's token counter counts prompt and generated tokens."""
-    told = sum(sum(traffic.token_counts(exchange)) for exchange in context.exchanges)
-    assert_that(_rise(context, "processed"), equal_to(float(told)), "mistralrs_tokens_processed_total rise vs prompt_eval_count + eval_count")
+@then("the engine's token counters rose by the answers' prompt_eval_count and eval_count")
+def step_engine_tokens(context: Context) -> None:
+    """engine_prompt_tokens_total and engine_generation_tokens_total rose by what the engine told the client."""
+    prompt = sum(traffic.token_counts(exchange)[0] for exchange in context.exchanges)
+    generated = sum(traffic.token_counts(exchange)[1] for exchange in context.exchanges)
+    rises = {figure: _rise(context, figure) for figure in ENGINE_FIGURES}
+    attach_json("engine figures' rise", {**rises, "client_prompt_eval_count": prompt, "client_eval_count": generated})
+    assert_that(rises["engine_prompt_tokens_total"], equal_to(float(prompt)), "engine prompt tokens vs sum of prompt_eval_count")
+    assert_that(rises["engine_generation_tokens_total"], equal_to(float(generated)), "engine generated tokens vs sum of eval_count")
+
+
+@then("the engine's prompt and generation seconds rose by more than nothing and less than the client waited")
+def step_engine_seconds(context: Context) -> None:
+    """The engine's own times are real (above zero) and fit inside the answers' wall time as the client measured it."""
+    waited = sum(exchange.elapsed_s for exchange in context.exchanges)
+    engine = _rise(context, "engine_prompt_seconds_total") + _rise(context, "engine_generation_seconds_total")
+    attach_json("engine time vs client time", {"engine_seconds": engine, "client_seconds": waited})
+    assert_that(_rise(context, "engine_prompt_seconds_total"), greater_than(0.0), "the engine reported no prompt time")
+    assert_that(_rise(context, "engine_generation_seconds_total"), greater_than(0.0), "the engine reported no generation time")
+    assert_that(engine, less_than_or_equal_to(waited), f"the engine reports {engine:.3f} s of work in answers the client got in {waited:.3f} s")
 
 
 @then("the {histogram} histogram counted exactly {count:d} more observations")
@@ -176,11 +193,11 @@ def step_scrape_once_more(context: Context) -> None:
     settle(monitoring, since=served_at)
 
 
-@then("every gateway_* and mistralrs_* sample in Prometheus equals the one /metrics serves")
+@then("every gateway_* and engine_* sample in Prometheus equals the one /metrics serves")
 def step_stored_equals_served(context: Context) -> None:
     """Both sides have the same series with the same values."""
     monitoring = current(context)
-    stored = accuracy.stored_samples(monitoring.prometheus.vector(f'{{job="{monitoring.gateway_job}", __name__=~"gateway_.*|mistralrs_.*"}}'))
+    stored = accuracy.stored_samples(monitoring.prometheus.vector(f'{{job="{monitoring.gateway_job}", __name__=~"gateway_.*|engine_.*"}}'))
     problems = accuracy.differences(context.served, stored)
     attach_json("served and stored", {"served": len(context.served), "stored": len(stored), "differences": problems})
     assert_that(problems, empty(), f"{len(context.served)} samples served, {len(stored)} stored")
@@ -206,22 +223,3 @@ def step_rss_agrees(context: Context, percent: int) -> None:
     attach_json("resident memory", {"metric_bytes": context.rss_metric, "os_rss_bytes": context.rss_bytes})
     assert_that(context.rss_metric, close_to(context.rss_bytes, context.rss_bytes * percent / 100),
                 f"metric {context.rss_metric:.0f} B, OS {context.rss_bytes} B")
-
-
-@when("a client asks for a {tokens:d}-token answer")
-def step_long_answer(context: Context, tokens: int) -> None:
-    """Read CPU seconds after a scrape, generate, and read again after the next scrape."""
-    monitoring = current(context)
-    query = selector("process_cpu_seconds_total", {})
-    settle(monitoring)
-    context.cpu_before = read(monitoring, query).value
-    exchange = traffic.send("generate", context.settings.model, context.ollama, context.openai, num_predict=tokens)
-    assert_that(exchange.status, equal_to(200), exchange.describe())
-    settle(monitoring)
-    context.cpu_after = read(monitoring, query).value
-
-
-@then("the gateway's CPU seconds rose")
-def step_cpu_rose(context: Context) -> None:
-    """process_cpu_seconds_total grew across the generation."""
-    assert_that(context.cpu_after, greater_than(context.cpu_before), "process_cpu_seconds_total before and after generating")

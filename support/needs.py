@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from stack.gateway.bundled import bundled, bundled_parts
+from stack.gateway.metrics import ENGINES_THAT_REPORT
 from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
@@ -83,6 +84,7 @@ class TargetNeeds:
             "docker": self._docker,
             "humaneval": humaneval_missing,
             "seeded_sampling": self._seeded_sampling,
+            "engine_timings": self._engine_timings,
             "no_internet": internet_reached,
         }
         self._answers: dict[str, str | None] = {}
@@ -223,6 +225,12 @@ class TargetNeeds:
             return ("the mistralrs engine takes no per-request seed (mistral.rs 0.9.5 has none), so a seed cannot choose "
                     "or repeat an answer; docs/known-differences.md. The llamacpp engine and Ollama honour it")
         return None
+
+    def _engine_timings(self) -> str | None:
+        if self._settings.target in ("local", "docker") and self._settings.engine in ENGINES_THAT_REPORT:
+            return None
+        return (f"only an engine that reports its own counts and times publishes engine_* metrics ({', '.join(sorted(ENGINES_THAT_REPORT))}); "
+                f"engine={self._settings.engine}, target={self._settings.target}; docs/monitoring.md")
 
     def _gateway_log(self) -> str | None:
         if self._settings.target == "local":

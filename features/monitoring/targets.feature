@@ -5,8 +5,8 @@ Feature: Prometheus scrapes every part of the stack
   So that the dashboard and the alerts have data to work from
 
   Prometheus scrapes each part under the job name that the alert rules and the dashboard select on.
-  The gateway serves its own request metrics (gateway_*) and the engine metrics under the names
-  `mistralrs serve` uses (mistralrs_*), so one dashboard serves both.
+  The gateway serves what it measured and counted itself (gateway_*) and, where the engine reports its own
+  counts and times, those as the engine reported them (engine_*).
 
   Rule: every target is scraped
 
@@ -20,6 +20,7 @@ Feature: Prometheus scrapes every part of the stack
         | gateway      | mistralrs-stack |
         | prometheus   | monitoring      |
         | alertmanager | monitoring      |
+        | webhook      | suite           |
 
   Rule: the gateway exports both families of metrics
 
@@ -37,15 +38,21 @@ Feature: Prometheus scrapes every part of the stack
         | gateway_requests_queued                 |
         | gateway_engine_up                       |
 
-      Examples: the engine metrics under mistral.rs's names
-        | metric                                       |
-        | mistralrs_time_to_first_token_seconds_bucket |
-        | mistralrs_inter_token_latency_seconds_bucket |
-        | mistralrs_tokens_processed_total             |
-        | mistralrs_sequences_running                  |
-        | mistralrs_sequences_waiting                  |
-        | mistralrs_sequences_capacity                 |
-        | mistralrs_sequences_completed_total          |
+      Examples: what the gateway measured of each generation
+        | metric                                     |
+        | gateway_time_to_first_token_seconds_bucket |
+        | gateway_inter_token_latency_seconds_bucket |
+        | gateway_generation_tokens_total            |
+        | gateway_generations_finished_total         |
+        | gateway_parallel_capacity                  |
+
+      @needs.engine_timings
+      Examples: what the engine reported of each generation
+        | metric                          |
+        | engine_prompt_tokens_total      |
+        | engine_generation_tokens_total  |
+        | engine_prompt_seconds_total     |
+        | engine_generation_seconds_total |
 
       Examples: the process
         | metric                        |

@@ -1,4 +1,4 @@
-"""The mistralrs_* family carries exactly the gateway's own observations, under mistral.rs's names."""
+"""The metric families say whose figure they carry: the gateway's own (gateway_*) or the engine's as it reported it (engine_*)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from stack.gateway.metrics import TTFT_BUCKETS, Metrics
+from stack.gateway.metrics import Metrics
 
 
 def _values(metrics: Metrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -40,25 +40,26 @@ def metrics() -> Metrics:
     return m
 
 
-def test_time_to_first_token_adds_the_endpoints_of_each_model(metrics: Metrics) -> None:
-    values = _values(metrics)
-    assert values[("mistralrs_time_to_first_token_seconds_count", (("model", "a"),))] == 2
-    assert values[("mistralrs_time_to_first_token_seconds_sum", (("model", "a"),))] == pytest.approx(0.35)
-    assert values[("mistralrs_time_to_first_token_seconds_bucket", (("le", "0.1"), ("model", "a")))] == 1
-    assert values[("mistralrs_time_to_first_token_seconds_bucket", (("le", "+Inf"), ("model", "b")))] == 1
-    buckets = [name for name in values if name[0] == "mistralrs_time_to_first_token_seconds_bucket" and ("model", "a") in name[1]]
-    assert len(buckets) == len(TTFT_BUCKETS) + 1
+def test_no_family_claims_the_engine_s_name_for_a_gateway_figure(metrics: Metrics) -> None:
+    names = {name for name, _ in _values(metrics)}
+    assert not [name for name in names if name.startswith("mistralrs_")]
+    assert ("gateway_time_to_first_token_seconds_count", (("endpoint", "chat"), ("model", "a"))) in _values(metrics)
 
 
-def test_tokens_sequences_and_scheduler_state(metrics: Metrics) -> None:
+def test_the_engine_s_figures_are_counted_as_it_reported_them(metrics: Metrics) -> None:
+    metrics.engine_reported("a", "mistralrs", 12, 5, 0.25, 0.5)
+    metrics.engine_reported("a", "mistralrs", 3, 1, 0.05, 0.1)
     values = _values(metrics)
-    assert values[("mistralrs_tokens_processed_total", ())] == 14
-    assert values[("mistralrs_sequences_completed_total", (("reason", "stop"),))] == 2
-    assert values[("mistralrs_sequences_completed_total", (("reason", "length"),))] == 1
-    assert values[("mistralrs_inter_token_latency_seconds_count", (("model", "a"),))] == 1
-    assert values[("mistralrs_sequences_running", ())] == 1
-    assert values[("mistralrs_sequences_waiting", ())] == 2
-    assert values[("mistralrs_sequences_capacity", ())] == 4
+    labels = (("engine", "mistralrs"), ("model", "a"))
+    assert values[("engine_prompt_tokens_total", labels)] == 15
+    assert values[("engine_generation_tokens_total", labels)] == 6
+    assert values[("engine_prompt_seconds_total", labels)] == pytest.approx(0.3)
+    assert values[("engine_generation_seconds_total", labels)] == pytest.approx(0.6)
+
+
+def test_an_engine_that_does_not_time_itself_publishes_no_engine_figures(metrics: Metrics) -> None:
+    metrics.engine_reported("a", "llamacpp", 12, 5, 0.25, 0.5)
+    assert not [key for key in _values(metrics) if key[0].startswith("engine_") and ("engine", "llamacpp") in key[1]]
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (make monitoring-tools)")
