@@ -43,6 +43,9 @@ class Runner:
     active: int = 0
     num_ctx: int = 0
     watcher: asyncio.Task[None] | None = None
+    claims: int = 0
+    """Requests about to take the runner (their load has just ended, or its health check is under way): until they
+    have, it is not idle, so another model's load cannot evict it from under them."""
 
     @property
     def expires_at_datetime(self) -> dt.datetime:
@@ -180,7 +183,7 @@ class Scheduler:
         """
         key = runner_key(record)
         runner = self.runners.get(key)
-        if runner is not None and runner.active == 0 and not await runner.model.ping(self.ping_timeout):
+        if runner is not None and runner.active == 0 and not await self._answers(runner):
             # As Ollama does before reusing a runner: one that no longer answers is replaced, not waited on.
             log.error("the runner for %s did not answer its health check in %.0f s; starting it again", record.name.short, self.ping_timeout)
             self.metrics.engine_up.labels(self.engine.name).set(0)
@@ -203,12 +206,21 @@ class Scheduler:
                 # The load was stopped under us, not this request: try again with a load of its own.
             finally:
                 pending.waiters -= 1
+                if pending.task.done() and not pending.task.cancelled() and pending.task.exception() is None:
+                    pending.task.result().claims -= 1
                 if pending.waiters == 0 and not pending.task.done():
                     pending.task.cancel()
         runner.keep_alive = self.default_keep_alive if keep_alive is None else keep_alive
         if runner.active == 0:
             runner.expires_at = FOREVER if runner.keep_alive == FOREVER else time.time() + runner.keep_alive
         return runner
+
+    async def _answers(self, runner: Runner) -> bool:
+        runner.claims += 1
+        try:
+            return await runner.model.ping(self.ping_timeout)
+        finally:
+            runner.claims -= 1
 
     def _forget_load(self, key: str, pending: PendingLoad, _: object = None) -> None:
         if self._loading.get(key) is pending:
@@ -240,6 +252,11 @@ class Scheduler:
         self.metrics.model_loaded.labels(name, engine).set(1)
         log.info("loaded %s with %s in %.2fs", name, engine, seconds)
         runner = Runner(record, model, asyncio.Semaphore(self.parallel), self.default_keep_alive)
+        pending = self._loading.get(runner_key(record))
+        if pending is not None and pending.task is asyncio.current_task():
+            # Ollama hands a new runner over with its reference already counted; here the requests that waited for
+            # it resume only after the next load has taken the lock, so they hold it by count until they do.
+            runner.claims = pending.waiters
         self.runners[runner_key(record)] = runner
         runner.watcher = asyncio.create_task(self._watch(runner))
         return runner
@@ -259,7 +276,7 @@ class Scheduler:
 
     async def _make_room(self) -> None:
         while len(self.runners) >= self.max_loaded:
-            idle = [runner for runner in self.runners.values() if runner.active == 0]
+            idle = [runner for runner in self.runners.values() if runner.active == 0 and runner.claims == 0]
             if not idle:
                 await asyncio.sleep(0.05)
                 continue
@@ -303,7 +320,7 @@ class Scheduler:
             await asyncio.sleep(0.25)
             now = time.time()
             for key, runner in list(self.runners.items()):
-                if runner.active == 0 and runner.expires_at <= now:
+                if runner.active == 0 and runner.claims == 0 and runner.expires_at <= now:
                     await self._unload(key, reason="expired")
 
     def _runner_pids(self) -> list[tuple[str, int]]:

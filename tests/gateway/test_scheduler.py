@@ -173,6 +173,23 @@ def test_aliases_share_one_runner(record: ModelRecord, tmp_path: Path) -> None:
     assert latest is not None and latest.manifest_digest == record.manifest_digest
 
 
+class ClosableModel(SleepyModel):
+    """A stand-in whose process ends when it is closed, as a runner's does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+        self._exited = asyncio.Event()
+
+    async def wait_exit(self) -> str:
+        await self._exited.wait()
+        return "signal: killed"
+
+    def close(self) -> None:
+        self.closed = True
+        self._exited.set()
+
+
 class SlowLoadEngine(SleepyEngine):
     """Loads take a while, as a real runner's do; it counts loads in progress and loads that were cancelled."""
 
@@ -183,7 +200,7 @@ class SlowLoadEngine(SleepyEngine):
         self.peak_loading = 0
         self.cancelled = 0
 
-    async def load(self, model: ModelFile) -> SleepyModel:
+    async def load(self, model: ModelFile) -> ClosableModel:
         self.loading += 1
         self.peak_loading = max(self.peak_loading, self.loading)
         try:
@@ -193,7 +210,7 @@ class SlowLoadEngine(SleepyEngine):
             raise
         finally:
             self.loading -= 1
-        return SleepyModel()
+        return ClosableModel()
 
 
 def test_a_client_leaving_during_a_load_leaves_the_load_to_the_others_waiting_for_it(record: ModelRecord) -> None:
@@ -253,6 +270,30 @@ def test_a_model_that_is_loading_counts_against_the_loaded_models_limit(record: 
         return engine.peak_loading, peak_loaded
 
     assert asyncio.run(run()) == (1, 1)
+
+
+def test_a_model_loaded_for_a_waiting_request_is_not_evicted_before_that_request_takes_it(record: ModelRecord) -> None:
+    """Issue 23, item 3, seen on mistral.rs: with a limit of 1 and two first requests at once, the second model's load
+    evicted the first model the moment it had loaded, before its request took it, and that request failed."""
+    other = _second_model(record)
+    engine = SlowLoadEngine(0.3)
+
+    async def run() -> list[bool]:
+        scheduler = Scheduler(engine, Metrics(), num_parallel=1, max_queue=10, default_keep_alive=300, max_loaded=1)
+        await scheduler.start()
+        closed_when_taken: list[bool] = []
+
+        async def use(which: ModelRecord) -> None:
+            async with scheduler.slot(which, None) as slot:
+                model = slot.runner.model
+                assert isinstance(model, ClosableModel)
+                closed_when_taken.append(model.closed)
+
+        await asyncio.gather(use(record), use(other))
+        await scheduler.stop()
+        return closed_when_taken
+
+    assert asyncio.run(run()) == [False, False]
 
 
 def test_a_request_keeps_its_runner_until_it_has_ended_not_only_until_the_engine_has(record: ModelRecord) -> None:
