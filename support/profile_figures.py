@@ -110,6 +110,11 @@ SUBJECTS: dict[str, Callable[[Mapping[str, str]], Stated]] = {
     "fault bounds": _reliability(lambda p: f"an error line within {p('faults', 'error_line_within_s')} s, "
                                            f"a restart within {p('faults', 'restart_within_s')} s, "
                                            f"an alert back within {p('faults', 'alert_back_within_s')} s"),
+    "hung-runner bounds": _reliability(lambda p: f"a health check of {p('hung_runner', 'ping_timeout_s')} s, "
+                                                 f"a replacement within {p('hung_runner', 'replaced_within_s')} s, "
+                                                 f"each answer of the other model within {p('hung_runner', 'others_ratio')}× its time before "
+                                                 f"plus {p('hung_runner', 'others_slack_s')} s, "
+                                                 f"at least {p('hung_runner', 'others_meanwhile')} of them meanwhile"),
     "benchmark bounds": _bench,
     "HumanEval sample": _aider_bench,
 }

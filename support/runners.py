@@ -81,22 +81,33 @@ def unloadable_copy(source: Path, destination: Path) -> Path:
 
     This is the commonest broken model in practice: a file for an architecture the engine does not support.
     """
+    return _copy_with_string_blanked(source, destination, b"general.architecture")
+
+
+def twin_copy(source: Path, destination: Path) -> Path:
+    """A copy of a GGUF that loads and answers as the original does but is another file: only its display name differs.
+
+    Runners are per model file (Ollama's are per blob), so a store holding both gives each its own runner.
+    """
+    return _copy_with_string_blanked(source, destination, b"general.name")
+
+
+def _copy_with_string_blanked(source: Path, destination: Path, key: bytes) -> Path:
+    """Copy the file and overwrite one string value of its metadata with as many x's, keeping every offset."""
     shutil.copyfile(source, destination)
-    key = b"general.architecture"
     with destination.open("r+b") as handle:
         head = handle.read(1 << 20)
         at = head.find(key)
         if at < 0:
-            raise ValueError(f"{source} has no general.architecture in its first MiB")
+            raise ValueError(f"{source} has no {key.decode()} in its first MiB")
         # After the key: its value type (uint32, 8 = string), the string's length (uint64) and the string.
         start = at + len(key)
         value_type, length = struct.unpack_from("<IQ", head, start)
         if value_type != 8:
-            raise ValueError(f"{source}: general.architecture is not a string")
+            raise ValueError(f"{source}: {key.decode()} is not a string")
         handle.seek(start + 12)
         handle.write(b"x" * length)
     return destination
-
 
 
 def cpu_seconds(pid: int) -> float:

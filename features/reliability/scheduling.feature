@@ -7,7 +7,9 @@ Feature: Clients that leave, loads and hung runners cost only themselves
 
   A client "leaves" when it closes its connection: a Ctrl-C, an editor cancelling a completion, a proxy giving up.
   A runner is the process that holds one loaded model; the gateway checks that an idle runner still answers before
-  it gives it a new request.
+  it gives it a new request, and counts a model that is still loading against OLLAMA_MAX_LOADED_MODELS. Where two
+  models are needed, the second is the model under test's twin: the same weights in a file of its own, created
+  through the API, so it gets a runner of its own.
 
   Background:
     Given the model under test has given its answer to a reference prompt
@@ -36,7 +38,16 @@ Feature: Clients that leave, loads and hung runners cost only themselves
       When a client asks for a completion that unloads the model when it ends, three times in a row
       Then every answer ends normally with a context to continue from
 
-  Rule: A runner that stops answering is replaced
+  Rule: Models that load at once stay within the limit on loaded models
+
+    @needs.local_stack @slow
+    Scenario: Two models asked for at once with room for one are both answered, one runner at a time
+      Given a gateway of its own keeps one model loaded at a time and holds the model under test and its twin
+      When a client asks each of the two models at the same moment
+      Then both clients get their answers
+      And the gateway never ran two runners at once
+
+  Rule: A runner that stops answering is replaced, and costs the other models nothing
 
     @needs.own_gateway
     Scenario: A request to a model whose runner stopped answering is answered by a new runner
@@ -45,3 +56,12 @@ Feature: Clients that leave, loads and hung runners cost only themselves
       Then the response status is 200
       And the answer came within the gateway's health-check time plus a load
       And the runner that stopped answering is gone
+
+    @needs.local_stack @slow
+    Scenario: While one model's silent runner is replaced, another model answers every request in time from its own runner
+      Given the cpu-2core profile's hung-runner bounds: a health check of 5 s, a replacement within 90 s, each answer of the other model within 3× its time before plus 2 s, at least 3 of them meanwhile
+      And a gateway of its own keeps two models loaded: the model under test and its twin
+      And the twin's runner has stopped answering, once the model under test's answer time was measured
+      When a client asks the twin once while another asks the model under test again and again
+      Then the twin answered from a new runner within the profile's replacement time
+      And the model under test answered every request within the profile's bound, from the runner it had before

@@ -2,7 +2,8 @@
 
 Each test failed on the gateway before its fix: clients that left before their first token kept their queue place and
 had their prompts evaluated for no one; a runner stopped with SIGSTOP left a request unanswered for good; a runner
-whose stderr carried one line over 64 KiB stayed listed after it was killed.
+whose stderr carried one line over 64 KiB stayed listed after it was killed. One more shows what a hung runner must
+not cost: the other loaded models keep answering while it is replaced.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from stack.gateway.engines import ModelFile
 from stack.gateway.engines.process import RunnerEngine, RunnerFailure
 from support.models.gateway import smollm2_gguf
 from support.polling import wait_until
+from support.reliability import two_models
 from support.reliability.leavers import leave_before_first_chunk
 
 from .conftest import GatewayProcess
@@ -34,6 +36,10 @@ ENGINE = ("--engine", "llamacpp")
 """llama.cpp serves SmolLM2 about four times faster than mistral.rs here; these faults are the gateway's, not the engine's."""
 STORM_CLIENTS = 50
 PING_TIMEOUT_S = 2.0
+HUNG_PING_TIMEOUT_S = 3.0
+OTHER_ANSWER_S = 1.5
+"""Four tokens from SmolLM2 on llama.cpp take a tenth of a second, a load beside them included; half the health check's
+time, so a request held behind the hung runner's check (or its load) fails the test."""
 
 
 def _runner_pids(gateway: GatewayProcess) -> list[int]:
@@ -112,6 +118,30 @@ def test_a_runner_that_stops_answering_is_replaced_and_the_request_answered(gate
     assert not psutil.pid_exists(hung) or psutil.Process(hung).status() == psutil.STATUS_ZOMBIE, "the hung runner was left running"
     assert _runner_pids(gateway) and hung not in _runner_pids(gateway)
     assert alive.status_code == 200
+
+
+def test_while_a_hung_runner_is_replaced_another_model_keeps_answering(tmp_path: Path) -> None:
+    env = two_models.gateway_env(HUNG_PING_TIMEOUT_S, max_loaded=2)
+    gateway = GatewayProcess(tmp_path / "models", tmp_path / "gateway.log", *ENGINE, env=env)
+    try:
+        twin, made = two_models.add_twin(gateway.url, MODEL, smollm2_gguf(), tmp_path)
+        assert [exchange.status for exchange in made] in ([200, 200], [201, 200]), [exchange.describe() for exchange in made]
+        for model in (MODEL, twin):
+            assert two_models.ask(gateway.url, model, 120).status == 200
+        hung, other = (two_models.runner_of(gateway.process.pid, model) for model in (twin, MODEL))
+        assert hung is not None and other is not None and hung.pid != other.pid, two_models.runners_of(gateway.process.pid)
+        two_models.stop_answering(hung)
+        outage = two_models.ask_through_outage(gateway.url, twin, MODEL, timeout_s=60)
+        after = {runner.model: runner.pid for runner in two_models.runners_of(gateway.process.pid)}
+    finally:
+        gateway.stop()
+    assert outage.hung is not None and outage.hung.exchange.status == 200, outage.summary()
+    assert outage.hung.seconds < HUNG_PING_TIMEOUT_S + 30, outage.summary()
+    assert not outage.problems, outage.summary()
+    assert not outage.slow_or_failed_others(OTHER_ANSWER_S), outage.summary()
+    assert len(outage.others_meanwhile()) >= 3, outage.summary()
+    assert after.get(MODEL) == other.pid, f"the other model's runner changed: {other.pid} before, {after} after"
+    assert after.get(twin) not in (None, hung.pid), f"the hung runner {hung.pid} was not replaced: {after}"
 
 
 def test_a_runner_with_a_long_stderr_line_is_still_dropped_at_once_when_it_dies(tmp_path: Path) -> None:

@@ -36,7 +36,9 @@ TEST_KNOBS = "GATEWAY_RUNNER_TEST_KNOBS"
 def test_knobs() -> dict[str, Any]:
     """Faults the gateway's own tests ask of a runner whose engine is otherwise real (GATEWAY_RUNNER_TEST_KNOBS, JSON):
     `load_delay_s` slows the load, `stderr_line_bytes` writes one line that long on stderr once the model serves,
-    `ready_line` replaces the facts line the gateway waits for."""
+    `ready_line` replaces the facts line the gateway waits for, and `hang_on_signal` (a name such as "SIGUSR1") makes
+    that signal the moment the runner stops answering: the process lives on, its socket still accepts, and no call,
+    the health check included, gets another byte, as with an engine deadlocked under its own lock."""
     return dict(json.loads(os.environ.get(TEST_KNOBS) or "{}"))
 
 
@@ -126,10 +128,12 @@ class _Handler(socketserver.StreamRequestHandler):
             return
 
         def send(message: dict[str, Any]) -> None:
+            self.server.hang_if_told()
             self.wfile.write(wire.encode(message))
             self.wfile.flush()
 
         try:
+            self.server.hang_if_told()
             self.server.calls.answer(wire.decode(line), send)
         except (BrokenPipeError, ConnectionResetError):
             log.info("the gateway closed the call early")
@@ -140,7 +144,13 @@ class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def __init__(self, path: str, calls: Calls) -> None:
         self.calls = calls
+        self.hung = threading.Event()
         super().__init__(path, _Handler)
+
+    def hang_if_told(self) -> None:
+        """Never return once the `hang_on_signal` knob's signal came: the call's thread waits for good."""
+        if self.hung.is_set():
+            threading.Event().wait()
 
 
 def _exit_with_parent() -> None:
@@ -188,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     server = _Server(args.socket, Calls(model, args.max_parallel))
     vram_bytes = int(getattr(model, "vram_bytes", 0))
     ready = wire.encode({"context_length": model.context_length, "size_bytes": model.size_bytes, "vram_bytes": vram_bytes}).decode()
+    if knobs.get("hang_on_signal"):
+        signal.signal(signal.Signals[str(knobs["hang_on_signal"])], lambda *_: server.hung.set())
     facts.write(str(knobs.get("ready_line", ready)))
     facts.close()
     log.info("serving %s with %s on %s", args.model.name, args.engine, args.socket)
