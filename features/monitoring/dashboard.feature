@@ -1,8 +1,8 @@
 @monitoring @fixture.monitoring
-Feature: The dashboard shows data in every panel
+Feature: The dashboard shows the traffic in every panel
   As an operator who opens the stack's Grafana dashboard
-  I want every panel to show data once the stack has served requests
-  So that an empty panel means an idle stack, never a broken query
+  I want every panel to show what the stack has served
+  So that an empty or flat panel means an idle stack, never a broken query
 
   The dashboard's queries are run against Prometheus the way Grafana would run them: with the
   model variable set to the model under test and $__rate_interval computed from the scrape interval.
@@ -13,28 +13,42 @@ Feature: The dashboard shows data in every panel
       When the stack's dashboard is read
       Then it has a "model" template variable
 
-  Rule: every panel has data after traffic
+  Rule: every panel shows the traffic the stack served
+
+    The traffic is known: rounds of one streamed chat answer and one bad request for the model under test, so half
+    of the requests fail. A panel that shows a flat 0 after it, or a series for another model, is broken.
 
     @needs.prometheus
-    Scenario Outline: the <panel> panel shows data
+    Scenario Outline: the <panel> panel shows <expectation>
       Given the stack has streamed chat answers and refused a bad request since monitoring started
       When the queries of the "<panel>" panel run against Prometheus
-      Then every query of the panel returns a series with data
+      Then every query of the panel shows <expectation>
 
       Examples:
-        | panel               |
-        | Request rate        |
-        | Error ratio         |
-        | Time to first token |
-        | Inter-token latency |
-        | Tokens per second   |
-        | Queue depth         |
-        | In-flight requests  |
-        | Memory              |
-        | CPU                 |
-        | Models loaded       |
-        | Request duration    |
-        | Targets up          |
+        | panel               | expectation               |
+        | Request rate        | a value above zero        |
+        | Error ratio         | the share of bad requests |
+        | Time to first token | a value above zero        |
+        | Inter-token latency | a value above zero        |
+        | Tokens per second   | a value above zero        |
+        | Queue depth         | a value                   |
+        | In-flight requests  | a value                   |
+        | Memory              | a value above zero        |
+        | CPU                 | a value above zero        |
+        | Models loaded       | a value above zero        |
+        | Request duration    | a value above zero        |
+        | Targets up          | a value above zero        |
+
+    @needs.prometheus
+    Scenario Outline: the histogram behind the <panel> panel counted every <observation>
+      Given the stack has streamed chat answers and refused a bad request since monitoring started
+      When the histogram behind the "<panel>" panel is compared before and after the traffic
+      Then it counted exactly <count> more observations
+
+      Examples:
+        | panel               | observation          | count |
+        | Time to first token | streamed answer      | 3     |
+        | Request duration    | request, bad or good | 6     |
 
   Rule: Grafana serves the dashboard
 

@@ -13,6 +13,7 @@ from support.monitoring.config import STACK_MONITORING, format_duration
 
 DASHBOARD = STACK_MONITORING / "grafana" / "dashboards" / "mistralrs-stack.json"
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\[\[(\w+)\]\]|\$(\w+)")
+_HISTOGRAM = re.compile(r"\b(\w+)_bucket\b")
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,34 @@ def substitute(expr: str, variables: Mapping[str, str]) -> str:
         return variables[name]
 
     return _VARIABLE.sub(value, expr)
+
+
+def histograms(queries: list[PanelQuery]) -> list[str]:
+    """The histograms (names without _bucket) the queries take quantiles of."""
+    return sorted({match.group(1) for query in queries for match in _HISTOGRAM.finditer(query.expr)})
+
+
+def peaks(series: Mapping[str, list[float]]) -> list[float]:
+    """The largest number of each series that has one."""
+    return [max(values) for values in series.values() if values]
+
+
+def shows_traffic(expectation: str, series: Mapping[str, list[float]], bad_share: float, tolerance: float) -> str | None:
+    """None when a query's result is what the traffic should show, otherwise what is wrong.
+
+    "a value": a series with a number (a gauge that reads 0 at rest, such as the queue). "a value above zero": a
+    series whose largest number is above 0 (a flat 0 means the query saw nothing). "the share of bad requests":
+    a ratio within the tolerance of the share the traffic sent.
+    """
+    found = peaks(series)
+    if not found:
+        return "no series with data"
+    if expectation == "a value":
+        return None
+    if expectation == "a value above zero":
+        return None if max(found) > 0 else f"only zeros (peaks {found})"
+    if expectation == "the share of bad requests":
+        ratios = [values[-1] for values in series.values() if values]
+        near = [ratio for ratio in ratios if abs(ratio - bad_share) <= tolerance]
+        return None if near else f"ratio {ratios}, not within {tolerance} of the {bad_share} sent"
+    raise ValueError(f"unknown expectation {expectation!r}")

@@ -62,6 +62,12 @@ class PrometheusQueries:
         result: list[dict[str, Any]] = self.api.custom_query_range(query, start_time=start, end_time=end, step=step)
         return [dict(item.get("metric", {})) for item in result if any(not math.isnan(float(v)) for _, v in item.get("values", []))]
 
+    def range_values(self, query: str, start: datetime, end: datetime, step: str) -> dict[str, list[float]]:
+        """Each series of a range query (its labels as text) with its numbers, NaN left out."""
+        result: list[dict[str, Any]] = self.api.custom_query_range(query, start_time=start, end_time=end, step=step)
+        return {str(dict(item.get("metric", {}))): [float(v) for _, v in item.get("values", []) if not math.isnan(float(v))]
+                for item in result}
+
     def targets(self) -> list[Target]:
         """Every active scrape target."""
         active: list[dict[str, Any]] = self.api.get_targets(state="active")["activeTargets"]
