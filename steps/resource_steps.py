@@ -63,6 +63,12 @@ def step_busy_exceeds_idle(context: Context, cores: float) -> None:
                 f"idle {context.idle.describe()}; generating {context.busy.describe()}")
 
 
+@then("its CPU seconds rose while it served the generations")
+def step_busy_rose(context: Context) -> None:
+    """The counter moved while the process served: a counter that stopped would not."""
+    assert_that(context.busy.metric_s, greater_than(0.0), f"generating {context.busy.describe()}")
+
+
 @then("its CPU metric rose by what /proc reports, idle and generating")
 def step_cpu_matches_proc(context: Context) -> None:
     """The metric's rise in each window against /proc's, within a few clock ticks."""

@@ -30,9 +30,14 @@ Feature: Resource metrics match the operating system
       Then its CPU while generating exceeds its idle CPU by at least 0.2 cores
       And its CPU metric rose by what /proc reports, idle and generating
 
+  Rule: the gateway's own process is measured apart from its runners
+
+    The gateway itself does little of the work (about 0.01 cores, idle or serving, on a 2-core host), so its own
+    figures are held to /proc, not to a rise over its idle baseline.
+
     @needs.prometheus @needs.own_gateway
-    Scenario: the gateway's own CPU rises while it serves generations, and its metric matches /proc
+    Scenario: the gateway's own CPU metric matches /proc, idle and serving generations
       Given the model under test has answered a prompt
       When the gateway idles, then generates, for 4 scrape intervals each
-      Then its CPU while generating exceeds its idle CPU by at least 0.01 cores
+      Then its CPU seconds rose while it served the generations
       And its CPU metric rose by what /proc reports, idle and generating
