@@ -20,6 +20,9 @@ from typing import Any
 from support.processes import log_tail
 
 FAST_TAGS = "not @slow and not @benchmark and not @long"
+PINNED_TAGS = "not @benchmark"
+"""For features named by line only: a fault that names its scenario (an alert followed end to end, say) runs it, slow
+or not."""
 REPORT_NAME = "faults-behave.json"
 STACK_LOG = Path("results/last-run/stack.log")
 _STOP_GRACE_S = 30.0
@@ -44,10 +47,12 @@ class BehaveRun:
 
 
 def behave_command(copy: Path, features: Sequence[str], engine: str) -> list[str]:
-    """The fast scenarios of the features, stopping at the first failure, with a JSON report for the verdict."""
+    """The fast scenarios of the features (any named by line when every feature is), stopping at the first failure,
+    with a JSON report for the verdict."""
+    pinned = all(feature.rpartition(":")[2].isdigit() for feature in features)
     return [
         str(copy / ".venv" / "bin" / "behave"), *features,
-        f"--tags={FAST_TAGS}", "--stop",
+        f"--tags={PINNED_TAGS if pinned else FAST_TAGS}", "--stop",
         "-f", "json", "-o", str(copy / REPORT_NAME), "-f", "plain",
         "-D", f"engine={engine}",
     ]  # fmt: skip
