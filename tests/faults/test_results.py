@@ -9,7 +9,7 @@ from typing import Any
 
 from support.faults.campaign import Campaign, FaultResult, time_limit
 from support.faults.catalogue import Fault
-from support.faults.run import BehaveRun, outcome_of
+from support.faults.run import FAST_TAGS, PINNED_TAGS, BehaveRun, behave_command, outcome_of
 from support.faults.table import write_results
 
 FAULT = Fault("errors-a|b", "errors", "the text | changed", "f.py", "a", "b", ("features/a.feature:7",), "errors.yaml")
@@ -71,3 +71,10 @@ def test_the_table_and_json_give_each_fault_and_the_kill_rate(tmp_path: Path) ->
     assert results["counts"] == {"killed": 1, "survived": 1, "error": 1}
     assert results["kill_rate"] == 0.5
     assert results["faults"][2]["run"]["detail"] == "no scenario ran"
+
+
+def test_features_named_by_line_run_their_scenarios_even_when_slow() -> None:
+    pinned = behave_command(Path("/copy"), ["features/monitoring/alerting.feature:41", "features/x.feature:7"], "llamacpp")
+    assert f"--tags={PINNED_TAGS}" in pinned and "@slow" not in PINNED_TAGS
+    mixed = behave_command(Path("/copy"), ["features/monitoring/alerting.feature:41", "features/x.feature"], "llamacpp")
+    assert f"--tags={FAST_TAGS}" in mixed
