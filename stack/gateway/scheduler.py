@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from .durations import FOREVER
-from .engines import Engine, ModelFile, ServedModel
+from .engines import Engine, Finish, ModelFile, Piece, Sampling, ServedModel
 from .errors import SERVER_BUSY, GatewayError
 from .metrics import Metrics
 from .resources import RunnerResources
@@ -341,6 +341,26 @@ def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
         return asyncio.get_running_loop() is loop
     except RuntimeError:
         return False
+
+
+def engine_events(model: ServedModel, prompt: str, sampling: Sampling, on_finish: Callable[[], None]) -> AsyncGenerator[Piece | Finish, None]:
+    """A generation's events: read on the event loop where the model offers a stream (a runner's socket), else driven
+    in a worker thread; `on_finish` runs once the engine has let go either way."""
+    stream = getattr(model, "stream", None)
+    if stream is None:
+        return iterate_in_thread(functools.partial(model.generate, prompt, sampling), on_finish)
+    return _finishing(stream(prompt, sampling), on_finish)
+
+
+async def _finishing(events: AsyncGenerator[Piece | Finish, None], on_finish: Callable[[], None]) -> AsyncGenerator[Piece | Finish, None]:
+    try:
+        async for event in events:
+            yield event
+    finally:
+        try:
+            await events.aclose()
+        finally:
+            on_finish()
 
 
 async def iterate_in_thread(produce: Callable[[], Iterator[T]], on_finish: Callable[[], None]) -> AsyncGenerator[T, None]:

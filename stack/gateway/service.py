@@ -11,7 +11,6 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
-import functools
 import json
 import math
 import time
@@ -25,7 +24,7 @@ from .errors import GatewayError, bad_request, not_found
 from .metrics import Metrics
 from .names import parse_name
 from .options import check_options, default_num_ctx, merged, parse_format, resolve_num_ctx, sampling_for, total_vram
-from .scheduler import Scheduler, Slot, iterate_in_thread
+from .scheduler import Scheduler, Slot, engine_events
 from .settings import Settings
 from .stops import StopScanner
 from .store import ModelRecord, ModelStore
@@ -576,7 +575,7 @@ async def _generation(
         step = replace(sampling, max_tokens=min(room, budget - generated) if shift else sampling.max_tokens)
         written: list[str] = []
         finish: Finish | None = None
-        segment = iterate_in_thread(functools.partial(model.generate, text, step), slot.hand_over())
+        segment = engine_events(model, text, step, slot.hand_over())
         async with contextlib.aclosing(segment):
             async for event in segment:
                 if isinstance(event, Finish):

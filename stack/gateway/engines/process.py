@@ -18,6 +18,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -48,6 +49,8 @@ LAST_ERROR_BYTES = 8192
 READ_BYTES = 65536
 LINE_BYTES = 8192
 """A runner's stderr line is logged up to this length: one longer line once stopped the reader and, with it, crash handling."""
+STREAM_LINE_BYTES = 1 << 24
+"""The longest event line read from a runner's stream: one token's text, with its log probabilities when asked."""
 
 
 class RunnerFailure(GatewayError):
@@ -274,6 +277,38 @@ class RunnerModel:
 
     def generate(self, prompt: str, sampling: Sampling) -> RunnerStream:
         return RunnerStream(self._connect({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)}))
+
+    async def stream(self, prompt: str, sampling: Sampling) -> AsyncIterator[Piece | Finish]:
+        """The events of one generation read on the event loop, with no worker thread woken per token: closing it
+        (a client that left, an answer that ended) closes the connection, which cancels the generation."""
+        request = wire.encode({"op": "generate", "prompt": prompt, "sampling": wire.sampling_to_wire(sampling)})
+        try:
+            reader, writer = await asyncio.open_unix_connection(str(self._socket_path), limit=STREAM_LINE_BYTES)
+        except OSError:
+            raise RunnerFailure(RUNNER_STOPPED) from None
+        try:
+            try:
+                writer.write(request)
+                await writer.drain()
+            except OSError:
+                raise RunnerFailure(RUNNER_STOPPED) from None
+            while True:
+                try:
+                    line = await reader.readline()
+                except (OSError, ValueError):
+                    line = b""
+                if not line:
+                    raise RunnerFailure(RUNNER_BROKE)
+                message = wire.decode(line)
+                event = wire.event_from_wire(message)
+                if event is None:
+                    _checked(message)
+                    continue
+                yield event
+                if isinstance(event, Finish):
+                    return
+        finally:
+            writer.close()
 
     async def wait_exit(self) -> str:
         returncode = await self._process.wait()
