@@ -114,7 +114,7 @@ SUBJECTS: dict[str, Callable[[Mapping[str, str]], Stated]] = {
                                                  f"a replacement within {p('hung_runner', 'replaced_within_s')} s, "
                                                  f"each answer of the other model within {p('hung_runner', 'others_ratio')}× its time before "
                                                  f"plus {p('hung_runner', 'others_slack_s')} s, "
-                                                 f"at least {p('hung_runner', 'others_meanwhile')} of them meanwhile"),
+                                                 f"at least {p('hung_runner', 'others_meanwhile')} of them meanwhile where that many fit"),
     "benchmark bounds": _bench,
     "HumanEval sample": _aider_bench,
 }
