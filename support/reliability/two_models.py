@@ -128,10 +128,10 @@ class Outage:
         end = self.hung.sent_at_s + self.hung.seconds if self.hung is not None else float("inf")
         return [answer for answer in self.others if answer.sent_at_s + answer.seconds <= end]
 
-    def others_that_fit(self, quiet_s: float, most: int) -> int:
-        """How many of the other model's answers, each as long as `quiet_s`, fit in the hung model's wait; at most `most`."""
+    def others_that_fit(self, each_s: float, most: int) -> int:
+        """How many of the other model's answers, each as long as `each_s`, fit in the hung model's wait; at most `most`."""
         waited = self.hung.seconds if self.hung is not None else 0.0
-        return min(most, int(waited / quiet_s)) if quiet_s > 0 else most
+        return min(most, int(waited / each_s)) if each_s > 0 else most
 
     def slow_or_failed_others(self, within_s: float) -> list[str]:
         """The other model's requests that failed or took longer than `within_s`."""
