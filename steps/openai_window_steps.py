@@ -1,8 +1,8 @@
 """Steps for the context window a /v1 client gets: set on the model, since OpenAI's API has no field for it.
 
 Example:
-    Given a copy of the model under test whose Modelfile sets a window of 512 tokens
-    When an OpenAI client sends that copy and the model under test a prompt of about 2000 tokens
+    Given a copy of the model under test whose Modelfile sets a window of 256 tokens
+    When an OpenAI client sends that copy and the model under test a prompt of about 700 tokens
     Then the copy read no more than its window of 512 tokens, and the usage says how many
 """
 

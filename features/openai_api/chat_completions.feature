@@ -116,7 +116,7 @@ Feature: OpenAI chat completions
 
     @slow
     Scenario: A window set in the model's Modelfile holds on /v1, and the usage shows the prompt was cut to it
-      Given a copy of the model under test whose Modelfile sets a window of 512 tokens
-      When an OpenAI client sends that copy and the model under test a prompt of about 2000 tokens
+      Given a copy of the model under test whose Modelfile sets a window of 256 tokens
+      When an OpenAI client sends that copy and the model under test a prompt of about 700 tokens
       Then the response status is 200
       And the copy read no more than its window, and the usage says how many, fewer than the model under test read
