@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import random
-import string
 import struct
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from .framing import (
 )
 from .names import parse_name
 from .routes_ollama import gateway_of
+from .toolcalls import call_id as _call_id
 from .validation import decode_body, typed
 
 OPENAI_JSON = "application/json"
@@ -172,13 +172,10 @@ def _go_type(value: object) -> str:
     return {bool: "bool", int: "float64", float: "float64", dict: "map[string]interface {}"}.get(type(value), type(value).__name__)
 
 
-def _call_id() -> str:
-    return "call_" + "".join(random.choices(string.ascii_lowercase + string.digits, k=8))
-
-
-def _openai_tool_calls(calls: list[dict[str, Any]], start: int = 0) -> list[dict[str, Any]]:
+def _openai_tool_calls(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Native calls in OpenAI's shape, keeping the id and index /api/chat gave them, as Ollama's ToToolCalls does."""
     return [
-        {"id": _call_id(), "index": start + offset, "type": "function",
+        {"id": call.get("id") or _call_id(), "index": call["function"].get("index", offset), "type": "function",
          "function": {"name": call["function"]["name"], "arguments": json.dumps(call["function"]["arguments"])}}
         for offset, call in enumerate(calls)
     ]
@@ -270,7 +267,7 @@ async def _chat_events(request: Request, identity: str, model: str, first: Chunk
             delta = {"role": "assistant", **delta}
             sent_role = True
         if message.get("tool_calls"):
-            delta["tool_calls"] = _openai_tool_calls(message["tool_calls"], tool_call_count)
+            delta["tool_calls"] = _openai_tool_calls(message["tool_calls"])
             tool_call_count += len(message["tool_calls"])
         yield {**base, "choices": [_with_logprobs({"index": 0, "delta": delta, "finish_reason": None}, chunk)]}
         chunk = await anext(rest, None)

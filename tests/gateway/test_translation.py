@@ -16,7 +16,7 @@ from stack.gateway.framing import collect
 from stack.gateway.middleware import is_local_host
 from stack.gateway.names import parse_name
 from stack.gateway.options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
-from stack.gateway.routes_openai import _finish_reason, _native_messages, _sampling_options, openai_error
+from stack.gateway.routes_openai import _finish_reason, _native_messages, _openai_tool_calls, _sampling_options, openai_error
 from stack.gateway.service import Outcome, timestamp
 from stack.gateway.settings import from_environment, split_host_port
 from stack.gateway.templates import CHATML_WITH_TOOLS, render_chat, render_go_template
@@ -180,6 +180,12 @@ def test_a_malformed_tool_call_is_dropped_as_ollama_drops_it(written: str) -> No
     parser = ToolCallParser()
     text, calls = parser.feed("Before. " + written)
     assert (text + parser.finish(), calls, parser.calls) == ("Before. ", [], [])
+
+
+def test_openai_tool_calls_keep_the_native_id_and_index() -> None:
+    native = [{"id": "call_abcd1234", "function": {"index": 1, "name": "f", "arguments": {"x": 1}}}]
+    assert _openai_tool_calls(native) == [{"id": "call_abcd1234", "index": 1, "type": "function",
+                                           "function": {"name": "f", "arguments": '{"x": 1}'}}]
 
 
 @pytest.mark.parametrize(("done_reason", "had_calls", "finish"), [("stop", True, "tool_calls"), ("length", True, "length"),
