@@ -17,7 +17,8 @@ from stack.gateway.middleware import is_local_host
 from stack.gateway.names import parse_name
 from stack.gateway.options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
 from stack.gateway.routes_openai import _finish_reason, _native_messages, _openai_tool_calls, _sampling_options, openai_error
-from stack.gateway.service import Outcome, timestamp
+from stack.gateway.service import Outcome
+from stack.gateway.timestamps import timestamp
 from stack.gateway.settings import from_environment, split_host_port
 from stack.gateway.templates import CHATML_WITH_TOOLS, render_chat, render_go_template
 from stack.gateway.toolcalls import ToolCallParser
@@ -276,7 +277,7 @@ def test_host_check_follows_ollamas_rule(host: str, local: bool) -> None:
 
 
 def test_normalised_vectors_have_unit_length() -> None:
-    from stack.gateway.service import _normalise
+    from stack.gateway.embeddings import _normalise
 
     vector = _normalise([3.0, 4.0])
     assert math.isclose(math.hypot(*vector), 1.0)
