@@ -1,4 +1,4 @@
-@ollama @needs.tools
+@ollama @needs.tools @slow
 Feature: Tool calls on /api/chat
   As an Ollama client that gives a model tools, such as an agent built on ollama-python
   I want every call the model makes to come back whole, named and numbered, streamed or not

@@ -1,4 +1,4 @@
-@openai @needs.tools
+@openai @needs.tools @slow
 Feature: Tool calls on /v1/chat/completions
   As a client written for OpenAI's tool calling, such as an agent on the OpenAI SDK
   I want calls in OpenAI's shape, streamed or not, with the finish reason OpenAI gives
