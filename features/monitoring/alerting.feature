@@ -11,19 +11,19 @@ Feature: Alerts fire, reach the receiver and resolve
   Where a small model cannot cross a threshold meant for a real host, the scenario measures two figures,
   renders the rule with a threshold between them for itself alone and reloads Prometheus.
 
-  Rule: a healthy stack fires no alert
+  Rule: A healthy stack fires no alert
 
     @needs.prometheus @needs.alertmanager @needs.stack_control @critical
-    Scenario: ordinary traffic on a healthy stack fires none of the alerts
+    Scenario: Ordinary traffic on a healthy stack fires none of the alerts
       Given the model under test has answered a prompt
       When clients chat with the model until any alert they set off would have fired
       Then none of the stack's alerts fired
       And the webhook received no notification meanwhile
 
-  Rule: an alert goes pending, fires, reaches the webhook, and resolves when the condition ends
+  Rule: An alert goes pending, fires, reaches the webhook, and resolves when the condition ends
 
     @needs.prometheus @needs.alertmanager @needs.stack_control @critical
-    Scenario: the gateway going down raises GatewayDown, and its return resolves it
+    Scenario: The gateway going down raises GatewayDown, and its return resolves it
       Given the gateway has been stopped
       Then the "GatewayDown" alert goes pending, then firing, within its bounds
       And the webhook receives the "GatewayDown" firing notification through Alertmanager
@@ -31,14 +31,14 @@ Feature: Alerts fire, reach the receiver and resolve
       Then the webhook receives the "GatewayDown" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: bad requests raise HighErrorRatio until they stop
+    Scenario: Bad requests raise HighErrorRatio until they stop
       When clients send only bad requests for 6 scrape intervals
       Then the "HighErrorRatio" alert goes pending, then firing, within its bounds
       And the webhook receives the "HighErrorRatio" firing notification through Alertmanager
       And the webhook receives the "HighErrorRatio" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: a queue filled past its bound raises QueueFull until the refusals leave the window
+    Scenario: A queue filled past its bound raises QueueFull until the refusals leave the window
       Given the gateway runs with room for 1 waiting request and 1 slot
       When 4 clients ask for long answers at once
       Then at least one of them is refused with 503
@@ -47,7 +47,7 @@ Feature: Alerts fire, reach the receiver and resolve
       And the webhook receives the "QueueFull" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: requests waiting while every slot is busy raise QueueSaturated until the clients stop
+    Scenario: Requests waiting while every slot is busy raise QueueSaturated until the clients stop
       Given the gateway runs with room for 4 waiting requests and 1 slot
       When 3 clients keep asking for long answers
       Then the "QueueSaturated" alert goes pending, then firing, within its bounds
@@ -56,7 +56,7 @@ Feature: Alerts fire, reach the receiver and resolve
       Then the webhook receives the "QueueSaturated" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: a runner killed raises EngineDown, and the model served again resolves it
+    Scenario: A runner killed raises EngineDown, and the model served again resolves it
       Given the model under test has answered a prompt
       When the runner serving the model is killed
       Then the "EngineDown" alert goes pending, then firing, within its bounds
@@ -65,7 +65,7 @@ Feature: Alerts fire, reach the receiver and resolve
       Then the webhook receives the "EngineDown" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: a model no engine can load, asked for repeatedly, raises ModelLoadFailing until the failures leave the window
+    Scenario: A model no engine can load, asked for repeatedly, raises ModelLoadFailing until the failures leave the window
       Given a model file that no engine can load is installed
       When a client asks that model for an answer 3 times, 2 scrape intervals apart
       Then the "ModelLoadFailing" alert goes pending, then firing, within its bounds
@@ -73,7 +73,7 @@ Feature: Alerts fire, reach the receiver and resolve
       And the webhook receives the "ModelLoadFailing" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: long prompts slower to a first token than the threshold raise SlowTimeToFirstToken until they stop
+    Scenario: Long prompts slower to a first token than the threshold raise SlowTimeToFirstToken until they stop
       Given the "SlowTimeToFirstToken" threshold lies under a long prompt's first-token time
       When clients keep sending long prompts
       Then the "SlowTimeToFirstToken" alert goes pending, then firing, within its bounds
@@ -82,7 +82,7 @@ Feature: Alerts fire, reach the receiver and resolve
       Then the webhook receives the "SlowTimeToFirstToken" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: memory over the threshold only with the runners counted raises HighMemory, and unloading the model resolves it
+    Scenario: Memory over the threshold only with the runners counted raises HighMemory, and unloading the model resolves it
       Given the model under test has answered a prompt
       When the "HighMemory" threshold is set between the gateway's memory alone and with its runners'
       Then the "HighMemory" alert goes pending, then firing, within its bounds
@@ -91,7 +91,7 @@ Feature: Alerts fire, reach the receiver and resolve
       Then the webhook receives the "HighMemory" resolved notification within its bound
 
     @needs.prometheus @needs.alertmanager @needs.stack_control
-    Scenario: a target that answers garbage raises ScrapeFailing, and valid metrics resolve it
+    Scenario: A target that answers garbage raises ScrapeFailing, and valid metrics resolve it
       When the webhook receiver's metrics endpoint answers garbage
       Then the "ScrapeFailing" alert goes pending, then firing, within its bounds
       And the webhook receives the "ScrapeFailing" firing notification through Alertmanager

@@ -8,18 +8,18 @@ Feature: The gateway container is charged for its work and can be frozen
   pauses it as `docker pause` does, through the stack driver; a generation is compared with an
   idle spell of the same length, measured in the same run.
 
-  Rule: the container is charged for generating
+  Rule: The container is charged for generating
 
     @normal
-    Scenario: the gateway container uses more CPU time generating than idling as long
+    Scenario: The gateway container uses more CPU time generating than idling as long
       Given the gateway has loaded the model
       When a client asks the gateway container for a 32-token answer
       Then the container used more CPU time generating than in an idle spell as long
 
-  Rule: a paused container answers nothing until it is resumed
+  Rule: A paused container answers nothing until it is resumed
 
     @normal
-    Scenario: a paused gateway container holds a client's request until it is resumed
+    Scenario: A paused gateway container holds a client's request until it is resumed
       Given the gateway container has been paused
       When a client asks whether the gateway is running
       Then no answer comes within 3 seconds

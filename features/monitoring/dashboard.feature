@@ -7,19 +7,19 @@ Feature: The dashboard shows the traffic in every panel
   The dashboard's queries are run against Prometheus the way Grafana would run them: with the
   model variable set to the model under test and $__rate_interval computed from the scrape interval.
 
-  Rule: the dashboard covers what an operator watches, for one model or all
+  Rule: The dashboard covers what an operator watches, for one model or all
 
-    Scenario: the dashboard lets the operator pick a model
+    Scenario: The dashboard lets the operator pick a model
       When the stack's dashboard is read
       Then it has a "model" template variable
 
-  Rule: every panel shows the traffic the stack served
+  Rule: Every panel shows the traffic the stack served
 
     The traffic is known: rounds of one streamed chat answer and one bad request for the model under test, so half
     of the requests fail. A panel that shows a flat 0 after it, or a series for another model, is broken.
 
     @needs.prometheus
-    Scenario Outline: the <panel> panel shows <expectation>
+    Scenario Outline: The <panel> panel shows <expectation>
       Given the stack has streamed chat answers and refused a bad request since monitoring started
       When the queries of the "<panel>" panel run against Prometheus
       Then every query of the panel shows <expectation>
@@ -40,7 +40,7 @@ Feature: The dashboard shows the traffic in every panel
         | Targets up          | a value above zero        |
 
     @needs.prometheus
-    Scenario Outline: the histogram behind the <panel> panel counted every <observation>
+    Scenario Outline: The histogram behind the <panel> panel counted every <observation>
       Given the stack has streamed chat answers and refused a bad request since monitoring started
       When the histogram behind the "<panel>" panel is compared before and after the traffic
       Then it counted exactly <count> more observations
@@ -59,7 +59,7 @@ Feature: The dashboard shows the traffic in every panel
       And the dashboard "mistralrs-stack" is provisioned
 
     @needs.grafana @needs.prometheus
-    Scenario: a panel query through Grafana's data source returns data
+    Scenario: A panel query through Grafana's data source returns data
       Given the stack has streamed chat answers and refused a bad request since monitoring started
       When the "Request rate" panel's query runs through Grafana's data source
       Then Grafana returns at least one series with data

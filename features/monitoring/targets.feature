@@ -8,10 +8,10 @@ Feature: Prometheus scrapes every part of the stack
   The gateway serves what it measured and counted itself (gateway_*) and, where the engine reports its own
   counts and times, those as the engine reported them (engine_*).
 
-  Rule: every target is scraped
+  Rule: Every target is scraped
 
     @needs.prometheus @critical
-    Scenario Outline: the <job> target is up, with the labels the dashboard expects
+    Scenario Outline: The <job> target is up, with the labels the dashboard expects
       When Prometheus is asked for its scrape targets
       Then the <job> target is up with the service label "<service>"
 
@@ -22,7 +22,7 @@ Feature: Prometheus scrapes every part of the stack
         | alertmanager | monitoring      |
         | webhook      | suite           |
 
-  Rule: the gateway exports both families of metrics
+  Rule: The gateway exports both families of metrics
 
     @needs.prometheus
     Scenario Outline: Prometheus holds <metric> from the gateway
