@@ -115,7 +115,8 @@ def test_tool_calls_come_back_with_arguments_as_objects(client: httpx.Client, st
     response = client.post("/api/chat", json=body)
     chunks = ndjson(response) if stream else [response.json()]
     calls = [call for chunk in chunks for call in chunk["message"].get("tool_calls", [])]  # type: ignore[union-attr]
-    assert calls == [{"function": {"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}}]
+    assert [call["function"] for call in calls] == [{"index": 0, "name": "get_weather", "arguments": {"location": "Boston"}}]
+    assert [str(call.get("id", "")).startswith("call_") for call in calls] == [True], calls
     assert chunks[-1]["done_reason"] == "stop"
 
 

@@ -18,9 +18,9 @@ from stack.gateway.names import parse_name
 from stack.gateway.options import check_options, merged, parse_format, resolve_num_ctx, sampling_for
 from stack.gateway.routes_openai import _finish_reason, _native_messages, _openai_tool_calls, _sampling_options, openai_error
 from stack.gateway.service import Outcome
-from stack.gateway.timestamps import timestamp
 from stack.gateway.settings import from_environment, split_host_port
 from stack.gateway.templates import CHATML_WITH_TOOLS, render_chat, render_go_template
+from stack.gateway.timestamps import timestamp
 from stack.gateway.toolcalls import ToolCallParser
 from stack.gateway.validation import decode_body, typed
 
