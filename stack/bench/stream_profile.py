@@ -83,7 +83,7 @@ def shares(raw: str, top: int) -> tuple[int, list[Share], list[Share]]:
         frames = [_frame_name(frame) for frame in stack.split(";")]
         samples += count
         own[frames[-1]] += count
-        for function in set(frames):
+        for function in dict.fromkeys(frames):  # each function once per stack, in a fixed order (a set's varies by run)
             total[function] += count
 
     def ranked(counter: Counter[str]) -> list[Share]:

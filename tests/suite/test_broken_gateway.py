@@ -19,7 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BEHAVE_TIMEOUT_S = 120
 
 MISSING_MODEL = ("features/ollama_api/errors.feature", "a request without a model")
-NDJSON = ("features/streaming/ndjson.feature", "is framed as NDJSON")
+NDJSON = ("features/streaming/ndjson.feature", "arrives as one JSON object per line")
 VERSION = ("features/ollama_api/liveness.feature", "version is numeric")
 # The fake has no OpenAI endpoints, so only the native stream is timed.
 STREAMING = ("features/streaming/real_streaming.feature", "native API")
