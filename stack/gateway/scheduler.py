@@ -46,6 +46,9 @@ class Runner:
     claims: int = 0
     """Requests about to take the runner (their load has just ended, or its health check is under way): until they
     have, it is not idle, so another model's load cannot evict it from under them."""
+    health: asyncio.Future[bool] | None = None
+    """The health check under way: requests that arrive together share it rather than each open a connection, which
+    a busy runner's listen queue refuses at once."""
 
     @property
     def expires_at_datetime(self) -> dt.datetime:
@@ -185,9 +188,10 @@ class Scheduler:
         runner = self.runners.get(key)
         if runner is not None and runner.active == 0 and not await self._answers(runner):
             # As Ollama does before reusing a runner: one that no longer answers is replaced, not waited on.
-            log.error("the runner for %s did not answer its health check in %.0f s; starting it again", record.name.short, self.ping_timeout)
-            self.metrics.engine_up.labels(self.engine.name).set(0)
-            await self._unload(key, reason="unresponsive", force=True, wait=True)
+            if self.runners.get(key) is runner:  # requests that shared the check unload it once, not its successor
+                log.error("the runner for %s did not answer its health check in %.0f s; starting it again", record.name.short, self.ping_timeout)
+                self.metrics.engine_up.labels(self.engine.name).set(0)
+                await self._unload(key, reason="unresponsive", force=True, wait=True)
             runner = None
         while runner is None:
             pending = self._loading.get(key)
@@ -218,7 +222,9 @@ class Scheduler:
     async def _answers(self, runner: Runner) -> bool:
         runner.claims += 1
         try:
-            return await runner.model.ping(self.ping_timeout)
+            if runner.health is None or runner.health.done():
+                runner.health = asyncio.ensure_future(runner.model.ping(self.ping_timeout))
+            return await asyncio.shield(runner.health)
         finally:
             runner.claims -= 1
 
