@@ -177,3 +177,20 @@ def test_a_runner_whose_ready_line_cannot_be_read_is_refused_and_stopped(monkeyp
     left = [child for child in psutil.Process().children(recursive=True) if child not in before and child.is_running()
             and child.status() != psutil.STATUS_ZOMBIE]
     assert not left, f"runner processes left behind: {left}"
+
+
+def test_a_runner_answers_a_burst_of_connections_that_arrive_together() -> None:
+    """Requests that arrive together each open a connection to the runner (a health check, a tokenize call, a stream).
+    With socketserver's listen backlog of 5 the sixth was refused before the runner could accept, and the gateway read
+    the refusal as a runner that stopped: 3 of 8 requests at once got a 500 in the benchmark."""
+
+    async def burst() -> list[bool]:
+        model = await RunnerEngine("llamacpp").load(ModelFile(smollm2_gguf(), MODEL, 2048))
+        try:
+            return list(await asyncio.gather(*(model.ping(10.0) for _ in range(32))))
+        finally:
+            model.close()
+            await model.wait_exit()
+
+    answered = asyncio.run(burst())
+    assert all(answered), f"{answered.count(False)} of 32 health checks sent together were not answered"

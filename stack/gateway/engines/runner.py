@@ -141,6 +141,9 @@ class _Handler(socketserver.StreamRequestHandler):
 
 class _Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    request_queue_size = 128
+    """The listen backlog: socketserver's default of 5 refuses a sixth connection that arrives before the first is
+    accepted, which a burst of requests (health checks, tokenize calls) reaches on a busy machine."""
 
     def __init__(self, path: str, calls: Calls) -> None:
         self.calls = calls
