@@ -9,8 +9,11 @@ MODELS_STAMP := $(VENV)/.models
 EMBEDDING_STAMP := $(VENV)/.embedding-model
 AIDER_VENV := .venv-aider
 AIDER_STAMP := $(AIDER_VENV)/.installed
+AGENTS_DIR := .agents
+AGENTS_STAMP := $(AGENTS_DIR)/.installed-codex-0.169.0-claude-2.1.328
+AGENTS_PACKAGES := @openai/codex@0.169.0 @anthropic-ai/claude-code@2.1.328
 
-.PHONY: suite test lint gateway bench venv models aider aider-bench faults clean monitoring-tools check-monitoring registry-tool docker-tools images
+.PHONY: suite test lint gateway bench venv models aider agents aider-bench faults clean monitoring-tools check-monitoring registry-tool docker-tools images
 
 venv: $(STAMP) $(EMBEDDING_STAMP)
 
@@ -76,9 +79,19 @@ $(AIDER_STAMP):
 	$(AIDER_VENV)/bin/pip install --quiet aider-chat==0.86.2
 	touch $(AIDER_STAMP)
 
+# Codex CLI and Claude Code for features/agents, with npm into an ignored prefix (about 5 s, 200 MB); the steps point
+# them at the stack only (support/agents/runner.py). Claude Code declares Node 22 and runs on Node 20 here. Without npm
+# the target says so and the scenarios skip with @needs.coding_agents' reason.
+agents: $(AGENTS_STAMP)
+
+$(AGENTS_STAMP):
+	@command -v npm >/dev/null || { echo "npm not found: the coding-agent scenarios will be skipped"; exit 0; }; \
+	  mkdir -p $(AGENTS_DIR) && npm install --prefix $(AGENTS_DIR) --no-audit --no-fund --loglevel=error $(AGENTS_PACKAGES) && \
+	  touch $(AGENTS_STAMP)
+
 ## The suite against the embedded stack, with results/ and the Allure HTML report.
 ## ARGS passes options and suites to run-all-tests.sh, e.g. make suite ARGS="--fast api".
-suite: venv models monitoring-tools registry-tool aider
+suite: venv models monitoring-tools registry-tool aider agents
 	./run-all-tests.sh --report $(ARGS)
 
 ## The project's own tests: pytest for support/ and stack/, then the suite's fast scenarios.

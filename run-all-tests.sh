@@ -12,6 +12,7 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   integration  the official ollama and openai Python clients (features/clients)
   models       bundled models, create/copy/delete, pull/push  (features/models)
   aider        Aider edits through the stack                 (features/aider)
+  agents       Codex CLI and Claude Code headless (GPU profiles) (features/agents)
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance comparison, the full plan          (features/performance)
   reliability  faults, crashes and bad input survived         (features/reliability)
@@ -110,6 +111,7 @@ declare -A suite_dirs=(
   [integration]="features/clients"
   [models]="features/models"
   [aider]="features/aider"
+  [agents]="features/agents"
   [monitoring]="features/monitoring"
   [benchmark]="features/performance"
   [reliability]="features/reliability"
@@ -120,7 +122,7 @@ for suite in "${suites[@]}"; do
   # Named on its own, the benchmark suite runs the full comparison; within `all` only the quick one runs.
   [[ "$suite" == benchmark ]] && userdata+=(-D benchmark=full)
   if [[ "$suite" == all ]]; then
-    expanded+=(api integration models aider monitoring benchmark reliability limits)
+    expanded+=(api integration models aider agents monitoring benchmark reliability limits)
   elif [[ -n "${suite_dirs[$suite]:-}" || -e "$suite" ]]; then
     expanded+=("$suite")
   else

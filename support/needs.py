@@ -18,6 +18,8 @@ from pathlib import Path
 
 from stack.gateway.bundled import bundled, bundled_parts
 from stack.gateway.metrics import ENGINES_THAT_REPORT
+from support.agents.figures import agent_budget_missing
+from support.agents.runner import agents_missing
 from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
 from support.models.registry import registry_missing
@@ -86,6 +88,8 @@ class TargetNeeds:
             "seeded_sampling": self._seeded_sampling,
             "engine_timings": self._engine_timings,
             "no_internet": internet_reached,
+            "coding_agents": lambda: agents_missing(REPO_ROOT),
+            "agent_budget": lambda: agent_budget_missing(settings.bench_profile, settings.engine),
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None

@@ -26,6 +26,7 @@ AREAS = {
     "clients": "Clients",
     "models": "Models",
     "aider": "Aider",
+    "agents": "Coding agents",
     "monitoring": "Monitoring",
     "performance": "Performance",
     "reliability": "Reliability",
