@@ -38,6 +38,8 @@ MEASURED: tuple[Measured, ...] = (
              "exited after answering in text, bug not fixed"),
     Measured("Claude Code", "llama.cpp (8192-token window)", 12300, 4096, 2, 89.0,
              "exited after one tool call and a text answer, bug not fixed"),
+    Measured("Codex CLI", "mistral.rs (32768-token window)", 8627, 8627, 2, 203.0,
+             "390 s for the whole first prompt, 16 s for the next on its cached prefix; ran the test, bug not fixed"),
 )
 """The runs of 2026-12-04 on the shared 2-core machine (docs/agents.md)."""
 

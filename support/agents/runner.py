@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -110,6 +111,8 @@ def environment(agent: AgentName, home: Path, model: str, ollama_url: str, opena
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("OPENAI_", "ANTHROPIC_", "CODEX_", "CLAUDE_"))}
     env["HOME"] = str(home)
+    # `python -m pytest`, as the task says, is this interpreter: the agent's shell has no other `python` here.
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", os.defpath)))
     if agent == "codex":
         codex_home = home / "codex"
         codex_home.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def test_codex_environment_writes_its_config_in_a_private_home(tmp_path: Path) -
     env = environment("codex", tmp_path, "m", "http://127.0.0.1:9", "http://127.0.0.1:9/v1")
     assert (Path(env["CODEX_HOME"]) / "config.toml").exists()
     assert Path(env["CODEX_HOME"]).is_relative_to(tmp_path)
+    assert env["PATH"].split(":")[0] == str(Path(sys.executable).parent), "`python -m pytest` must find this pytest"
 
 
 def test_headless_command_lines(tmp_path: Path) -> None:
