@@ -8,10 +8,10 @@ Feature: Real coding agents through the stack
   one-line bug in calc.py is fixed. The verdict is the repository, never the agent's words: the test passes, the test
   file is byte for byte what it was, and calc.py changed. The agents are configured to reach the stack only (a custom
   Codex provider with the Responses wire API; Claude Code's ANTHROPIC_BASE_URL with its non-essential traffic off).
-  Their first prompts are 10k to 13k tokens, so the model gets its whole 32k window through a Modelfile's num_ctx, as
-  an Ollama user gives it (Ollama's default 4096 would cut most of the prompt away). On two CPU cores one such turn
-  takes minutes, so the scenarios run on GPU profiles; on a CPU profile the skip reason gives the figures measured
-  here (docs/agents.md).
+  Their first prompts are about 9k to 12k tokens, so the model gets its whole 32k window through a Modelfile's
+  num_ctx, as an Ollama user gives it (Ollama's default 4096 would cut most of the prompt away). On two CPU cores one
+  such turn takes minutes, so the scenarios run on GPU profiles; on a CPU profile the skip reason gives the figures
+  measured here (docs/agents.md).
 
   Rule: A headless agent fixes a failing test through the stack, judged by the files and the test
 

@@ -33,7 +33,7 @@ API_PATHS: dict[AgentName, str] = {"codex": "/v1/responses", "claude": "/v1/mess
 TITLES: dict[AgentName, str] = {"codex": "Codex CLI", "claude": "Claude Code"}
 DUMMY_KEY = "suite-no-key"
 AGENT_NUM_CTX = 32768
-"""Qwen2.5-Coder's whole window: the agents' first prompts are 10k (Codex) to 13k (Claude Code) tokens, and Ollama's
+"""Qwen2.5-Coder's whole window: the agents' first prompts are 8.6k (Codex) to about 12k (Claude Code) tokens, and Ollama's
 default 4096 (less Claude Code's 4096-token reserve for its answer) would cut most of them away."""
 
 
