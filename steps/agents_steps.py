@@ -60,7 +60,7 @@ def step_windowed_model(context: Context) -> None:
 def step_agent_fixes(context: Context, title: str) -> None:
     """Run the agent once in the repository; its output and the turns the gateway logged go to the report."""
     if not isinstance(context.stack, LocalProcessStack):
-        raise AssertionError("the agents' turns are read from the gateway's log: run against the embedded stack")
+        raise AssertionError("the agents' turns are read from the gateway's log: @needs.gateway_log should have skipped")
     agent = _BY_TITLE[title]
     run = run_agent(REPO_ROOT, agent, context.agent_repo, INSTRUCTION, context.agent_model,
                     context.stack.ollama_url, context.stack.openai_url, context.stack.log_path, AGENT_TIMEOUT_S)

@@ -1,4 +1,4 @@
-@agents @needs.coding_agents @needs.capable_model
+@agents @needs.coding_agents @needs.capable_model @needs.gateway_log
 Feature: Real coding agents through the stack
   As a developer who points Codex CLI or Claude Code at a local model
   I want the agent, run headless, to fix a bug through the stack's Responses or Messages API
