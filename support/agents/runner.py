@@ -133,6 +133,11 @@ def environment(agent: AgentName, home: Path, model: str, ollama_url: str, opena
         "DISABLE_TELEMETRY": "1",
         "DISABLE_ERROR_REPORTING": "1",
         "API_TIMEOUT_MS": "3600000",
+        # The first byte comes after the whole prompt is read: minutes on CPU, where Claude Code gave up at 360 s and
+        # retried into a runner still busy with the abandoned prompt. 1800000 is the most it accepts.
+        "CLAUDE_STREAM_FIRST_BYTE_TIMEOUT_MS": "1800000",
+        "CLAUDE_STREAM_IDLE_TIMEOUT_MS": "1800000",
+        "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS": "1800000",
     }
 
 
