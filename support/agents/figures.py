@@ -40,6 +40,8 @@ MEASURED: tuple[Measured, ...] = (
              "exited after one tool call and a text answer, bug not fixed"),
     Measured("Codex CLI", "mistral.rs (32768-token window)", 8627, 8627, 2, 203.0,
              "390 s for the whole first prompt, 16 s for the next on its cached prefix; ran the test, bug not fixed"),
+    Measured("Claude Code", "mistral.rs (32768-token window)", 11817, 11817, 4, 239.0,
+             "550 s for the whole first prompt, 39 to 267 s after; called its Agent and Read tools, bug not fixed"),
 )
 """The runs of 2026-12-04 on the shared 2-core machine (docs/agents.md)."""
 
