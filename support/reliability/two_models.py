@@ -34,9 +34,12 @@ SAMPLE_EVERY_S = 0.01
 
 
 def gateway_env(ping_timeout_s: float, max_loaded: int) -> dict[str, str]:
-    """A gateway's settings: how many models it keeps loaded, how long it waits for a health check, and runners that
-    stop answering when told."""
+    """A gateway's settings: how many models it keeps loaded, how long it waits for a health check, runners that
+    stop answering when told, and, as an operator sets it for several models on few cores, each mistral.rs runner on
+    half the cores (its threads wait for each other at every step, so two runners each on every core stall each other
+    4 to 7 times over; llama.cpp's decode already takes half)."""
     return {
+        "RAYON_NUM_THREADS": str(max(1, (os.cpu_count() or 2) // 2)),
         "OLLAMA_MAX_LOADED_MODELS": str(max_loaded),
         "GATEWAY_RUNNER_PING_TIMEOUT": str(ping_timeout_s),
         "GATEWAY_RUNNER_TEST_KNOBS": json.dumps({"hang_on_signal": HANG_SIGNAL}),

@@ -13,7 +13,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from stack.gateway.engines.mistralrs import default_threads
 from stack.gateway.engines.process import ErrorTail, terminated
 from stack.gateway.errors import GatewayError
 from stack.gateway.options import parse_format
@@ -174,7 +173,3 @@ def test_runner_memory_and_cpu_are_exported_per_model(engine_gateway: GatewayPro
         rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         assert abs(exported - rss) / rss < 0.1, f"exported {exported:.0f} bytes, /proc says {rss}"
         assert engine_gateway.metric("gateway_runner_cpu_seconds_total", client) > 0
-
-
-def test_a_mistralrs_runner_computes_on_half_the_cores_and_never_on_none() -> None:
-    assert [default_threads(cores) for cores in (1, 2, 3, 16)] == [1, 1, 1, 8]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,20 +29,8 @@ class MistralRsEngine:
         return MistralRsModel(model)
 
 
-def default_threads(cpu_count: int | None = None) -> int:
-    """The compute threads mistral.rs gets unless RAYON_NUM_THREADS says otherwise: half the cores, as llama-cpp-python
-    gives llama.cpp's decode, so both engines compute on as many threads and the comparison between them is fair.
-
-    mistral.rs's threads wait on each other at every step: with one per core, any other process that takes a core for
-    a moment stalls them all (on 2 cores, with other work running, 1.6 tokens/s on two threads against 18 on one).
-    Leaving a core free keeps the gateway, the client and a second runner from starving it."""
-    return max(1, (cpu_count or os.cpu_count() or 2) // 2)
-
-
 class MistralRsModel:
     def __init__(self, model: ModelFile) -> None:
-        # Read once, when mistral.rs first computes: set before it loads anything in this process.
-        os.environ.setdefault("RAYON_NUM_THREADS", str(default_threads()))
         try:
             from mistralrs import Runner, Which
         except ImportError as error:
