@@ -174,7 +174,7 @@ Feature: Generating a completion
 
   Rule: A generation longer than the context window ends normally
 
-    Scenario: A long story without a budget in a small context window ends within ten windows
-      When a client asks for a long story without a token budget in a 64-token context window
+    Scenario: A count to a thousand without a budget in a small context window stops at ten windows
+      When a client asks for a count to a thousand without a token budget in a 64-token context window
       Then the response status is 200
       And the answer ends normally within ten context windows
