@@ -9,7 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from support.monitoring.alertmanager import AlertmanagerClient
-from support.monitoring.config import STACK_MONITORING, Ports, TestConfig, find_rule, longest_window_s, rule_for_seconds, write_test_config
+from support.monitoring.config import (
+    STACK_MONITORING,
+    Ports,
+    TestConfig,
+    find_rule,
+    longest_window_s,
+    promised_for_seconds,
+    write_test_config,
+)
 from support.monitoring.grafana import GrafanaClient
 from support.monitoring.processes import (
     MonitoringProcessError,
@@ -53,7 +61,7 @@ class Monitoring:
             scrape_interval_s=self.config.scrape_interval_s,
             scrape_timeout_s=self.config.scrape_timeout_s,
             evaluation_interval_s=self.config.evaluation_interval_s,
-            for_s=rule_for_seconds(self.config.prometheus_yml.parent, alertname),
+            for_s=promised_for_seconds(alertname, self.config.factor),
             window_s=longest_window_s(str(find_rule(self.config.prometheus_yml.parent, alertname)["expr"])),
             group_wait_s=self.config.group_wait_s,
             group_interval_s=self.config.group_interval_s,

@@ -158,3 +158,11 @@ def test_the_webhook_receiver_keeps_what_it_is_sent() -> None:
         assert "suite_webhook" not in httpx.get(metrics_url, timeout=5).text
     finally:
         receiver.stop()
+
+
+def test_every_shipped_alert_waits_as_long_as_operators_were_promised() -> None:
+    """The alert scenarios bound each alert by its promised for:, so the rules and the promise must agree."""
+    rules_dir = config.STACK_MONITORING / "rules"
+    assert sorted(config.alert_names(rules_dir)) == sorted(config.PROMISED_FOR)
+    for alertname in config.PROMISED_FOR:
+        assert config.rule_for_seconds(rules_dir, alertname) == config.promised_for_seconds(alertname, 1.0), alertname
