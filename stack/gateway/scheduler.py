@@ -46,9 +46,6 @@ class Runner:
     claims: int = 0
     """Requests about to take the runner (their load has just ended, or its health check is under way): until they
     have, it is not idle, so another model's load cannot evict it from under them."""
-    health: asyncio.Future[bool] | None = None
-    """The health check under way: requests that arrive together share it rather than each open a connection, which
-    a busy runner's listen queue refuses at once."""
 
     @property
     def expires_at_datetime(self) -> dt.datetime:
@@ -188,7 +185,7 @@ class Scheduler:
         runner = self.runners.get(key)
         if runner is not None and runner.active == 0 and not await self._answers(runner):
             # As Ollama does before reusing a runner: one that no longer answers is replaced, not waited on.
-            if self.runners.get(key) is runner:  # requests that shared the check unload it once, not its successor
+            if self.runners.get(key) is runner:  # requests whose checks failed together unload it once, not its successor
                 log.error("the runner for %s did not answer its health check in %.0f s; starting it again", record.name.short, self.ping_timeout)
                 self.metrics.engine_up.labels(self.engine.name).set(0)
                 await self._unload(key, reason="unresponsive", force=True, wait=True)
@@ -222,9 +219,7 @@ class Scheduler:
     async def _answers(self, runner: Runner) -> bool:
         runner.claims += 1
         try:
-            if runner.health is None or runner.health.done():
-                runner.health = asyncio.ensure_future(runner.model.ping(self.ping_timeout))
-            return await asyncio.shield(runner.health)
+            return await runner.model.ping(self.ping_timeout)
         finally:
             runner.claims -= 1
 
