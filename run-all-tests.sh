@@ -12,8 +12,8 @@ Suites (default: all), or feature files and folders (paths relative to the repos
   integration  the official ollama and openai Python clients (features/clients)
   models       bundled models, create/copy/delete, pull/push  (features/models)
   aider        Aider edits through the stack                 (features/aider)
-  agents       Codex CLI and Claude Code headless, run when named (features/agents): minutes a turn on a CPU,
-               so on a CPU profile its scenarios skip with the figures measured and the verdict is NOT VERIFIED
+  agents       Codex CLI and Claude Code headless, run when named (features/agents): up to three tries each,
+               20 s to 4 min a try on 2 CPU cores; Codex skips with its figures on the bundled 1.5B model
   monitoring   metrics, dashboards and alerts                (features/monitoring)
   benchmark    performance comparison, the full plan          (features/performance)
   reliability  faults, crashes and bad input survived         (features/reliability)

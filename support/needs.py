@@ -18,7 +18,7 @@ from pathlib import Path
 
 from stack.gateway.bundled import bundled, bundled_parts
 from stack.gateway.metrics import ENGINES_THAT_REPORT
-from support.agents.figures import agent_budget_missing
+from support.agents.figures import codex_model_missing
 from support.agents.runner import agents_missing
 from support.aider.humaneval import humaneval_missing
 from support.aider.runner import aider_missing
@@ -89,7 +89,7 @@ class TargetNeeds:
             "engine_timings": self._engine_timings,
             "no_internet": internet_reached,
             "coding_agents": lambda: agents_missing(REPO_ROOT),
-            "agent_budget": lambda: agent_budget_missing(settings.bench_profile, settings.engine),
+            "codex_model": lambda: codex_model_missing(self._capable if self.missing("capable_model") is None else None),
         }
         self._answers: dict[str, str | None] = {}
         self._capable: str | None = None

@@ -1,9 +1,9 @@
 """Codex CLI and Claude Code, installed by `make agents` into .agents/, run headless against the stack, bounded in time.
 
 Neither may reach OpenAI or Anthropic: Codex gets a custom model provider (``wire_api = "responses"``, the stack's
-/v1) in a config.toml under a temporary CODEX_HOME; Claude Code gets ANTHROPIC_BASE_URL, a dummy key, every model
+/v1) in a config.toml under a private CODEX_HOME; Claude Code gets ANTHROPIC_BASE_URL, a dummy key, every model
 alias set to the stack's model and its non-essential traffic, telemetry and auto-update turned off, with HOME and its
-config directory in the same temporary folder so nothing of the user's is read. Each run's requests are read back
+config directory in the same private folder (under .agents/, removed after the run) so nothing of the user's is read. Each run's requests are read back
 from the gateway's access log: one per turn, with its prompt tokens and time.
 """
 
@@ -33,8 +33,8 @@ API_PATHS: dict[AgentName, str] = {"codex": "/v1/responses", "claude": "/v1/mess
 TITLES: dict[AgentName, str] = {"codex": "Codex CLI", "claude": "Claude Code"}
 DUMMY_KEY = "suite-no-key"
 AGENT_NUM_CTX = 32768
-"""Qwen2.5-Coder's whole window: the agents' first prompts are 8.6k (Codex) to about 12k (Claude Code) tokens, and Ollama's
-default 4096 (less Claude Code's 4096-token reserve for its answer) would cut most of them away."""
+"""Qwen2.5-Coder's whole window: Codex's first prompt is 8.6k tokens (Claude Code's 3.5k with three tools, 11.8k with
+all of them), and Ollama's default window of 4096 would cut most of it away."""
 
 
 def _post(url: str, body: dict[str, object], method: str = "POST", timeout_s: float = 120.0) -> int:
@@ -45,13 +45,24 @@ def _post(url: str, body: dict[str, object], method: str = "POST", timeout_s: fl
         return int(response.status)
 
 
-def create_windowed_model(ollama_url: str, source: str, num_ctx: int = AGENT_NUM_CTX) -> str:
-    """A copy of the model whose Modelfile sets num_ctx, made by /api/create as an Ollama user makes one for an agent.
+AGENT_NUM_PREDICT = 2048
+"""The answer's bound in the same Modelfile. Codex sends no max_output_tokens, so a small model that rambles would write
+until the window is full: 20k tokens, over 20 minutes on 2 cores (a rambling answer wrote over 2,000 tokens in 3
+minutes and was still going when it was stopped, 2026-12-05). Claude Code sends its own bound
+(CLAUDE_CODE_MAX_OUTPUT_TOKENS, the same 2048)."""
 
-    The engine may still clamp it (llama.cpp's runner holds 8192 tokens, stack/gateway/engines/llamacpp.py).
+
+def create_windowed_model(ollama_url: str, source: str, num_ctx: int = AGENT_NUM_CTX,
+                          num_predict: int = AGENT_NUM_PREDICT) -> str:
+    """A copy of the model whose Modelfile sets num_ctx and num_predict, made by /api/create as an Ollama user makes one
+    for an agent.
+
+    The engine may still clamp the window (llama.cpp's runner holds at most 32768 tokens,
+    stack/gateway/engines/llamacpp.py).
     """
     name = f"{source.partition(':')[0]}-agents:{num_ctx // 1024}k"
-    _post(f"{ollama_url}/api/create", {"model": name, "from": source, "parameters": {"num_ctx": num_ctx}, "stream": False})
+    _post(f"{ollama_url}/api/create", {"model": name, "from": source, "stream": False,
+                                       "parameters": {"num_ctx": num_ctx, "num_predict": num_predict}})
     return name
 
 
@@ -78,12 +89,19 @@ def agents_missing(repo_root: Path) -> str | None:
     return f"needs {' and '.join(absent)} in .agents/ (and Node with npm); `make agents` installs them"
 
 
-def codex_config(model: str, openai_url: str) -> str:
-    """config.toml for a custom provider at the stack, Responses wire API, no retries, no approvals asked."""
+def codex_config(model: str, openai_url: str, context_window: int = AGENT_NUM_CTX) -> str:
+    """config.toml for a custom provider at the stack, Responses wire API, no retries, no approvals asked.
+
+    Codex knows no metadata for a local model, so it is told the window. Its shell is not a login shell: a login shell
+    reads /etc/profile, which resets PATH, and the task's `python` (this interpreter, put first on PATH) was then
+    "command not found" (a run of 2026-12-05).
+    """
     return f'''model = "{model}"
 model_provider = "stack"
+model_context_window = {context_window}
 approval_policy = "never"
 sandbox_mode = "workspace-write"
+allow_login_shell = false
 
 [model_providers.stack]
 name = "stack"
@@ -102,8 +120,11 @@ def command_line(repo_root: Path, agent: AgentName, instruction: str, model: str
     if agent == "codex":
         return [binary, "exec", "--json", "--ephemeral", "--skip-git-repo-check", "-s", "workspace-write", instruction]
     # --dangerously-skip-permissions is refused as root; accepting edits and allowing the tools it needs is enough.
+    # --tools offers the model only those three: with all twelve the 1.5B model called Agent and Read a file that
+    # does not exist, on an 11.8k-token first prompt (3.5k with three).
     return [binary, "-p", instruction, "--model", model, "--output-format", "stream-json", "--verbose",
-            "--no-session-persistence", "--permission-mode", "acceptEdits", "--allowedTools", "Bash Edit Read Write"]
+            "--no-session-persistence", "--permission-mode", "acceptEdits", "--tools", "Bash,Edit,Read",
+            "--allowedTools", "Bash Edit Read"]
 
 
 def environment(agent: AgentName, home: Path, model: str, ollama_url: str, openai_url: str) -> dict[str, str]:
@@ -132,6 +153,11 @@ def environment(agent: AgentName, home: Path, model: str, ollama_url: str, opena
         "DISABLE_AUTOUPDATER": "1",
         "DISABLE_TELEMETRY": "1",
         "DISABLE_ERROR_REPORTING": "1",
+        # Its auto-memory tells the model of a memory folder under HOME; the 1.5B model went to read it instead of calc.py.
+        "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
+        # It asks for 32000 answer tokens by default; with 4096 a small model that rambled wrote all of them for 315 s on
+        # 2 cores. The task's tool calls take under 200.
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "2048",
         "API_TIMEOUT_MS": "3600000",
         # The first byte comes after the whole prompt is read: minutes on CPU, where Claude Code gave up at 360 s and
         # retried into a runner still busy with the abandoned prompt. 1800000 is the most it accepts.
@@ -201,7 +227,9 @@ def turns_of(entries: list[AccessEntry], agent: AgentName) -> list[Turn]:
 def run_agent(repo_root: Path, agent: AgentName, workdir: Path, instruction: str, model: str, ollama_url: str,
               openai_url: str, gateway_log: Path, timeout_s: float) -> AgentRun:
     """Run the agent in workdir until it exits or the time is up (then its process group is killed)."""
-    home = Path(tempfile.mkdtemp(prefix=f"agent-{agent}-home-"))
+    # Not under /tmp: Codex refuses to put its helper commands (apply_patch among them) on PATH from a temporary dir.
+    agents_dir(repo_root).mkdir(exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix=f"home-{agent}-", dir=agents_dir(repo_root)))
     command = command_line(repo_root, agent, instruction, model)
     window = LogWindow(gateway_log)
     started = time.monotonic()

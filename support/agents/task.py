@@ -27,8 +27,11 @@ def test_add():
     assert add(2, 3) == 5
     assert add(-1, 1) == 0
 '''
-INSTRUCTION = (f"The test {TEST} fails. Fix the bug in {MODULE} so that `python -m pytest -q {TEST}` passes. "
+INSTRUCTION = (f"Read {MODULE}, then edit {MODULE} to fix its bug so that `python -m pytest -q {TEST}` passes. "
                f"Do not change {TEST}.")
+"""What the agent is asked. It names the steps, not the bug: asked only to make the test pass, Claude Code with the
+1.5B model fixed 2 of 6 tries (it edited the test's lines in calc.py without reading it, or went to git); with this
+wording 3 of 5 (docs/agents.md)."""
 _GIT_IDENTITY = {"GIT_AUTHOR_NAME": "suite", "GIT_AUTHOR_EMAIL": "suite@localhost",
                  "GIT_COMMITTER_NAME": "suite", "GIT_COMMITTER_EMAIL": "suite@localhost"}
 

@@ -6,7 +6,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from support.agents.figures import Measured, agent_budget_missing
+from support.agents.figures import MEASURED, codex_model_missing
 from support.agents.runner import AgentRun, codex_config, command_line, environment, turns_of
 from support.agents.task import MODULE, MODULE_TEXT, TEST, create_repository, judge, remove_repository
 from support.aider.gateway_log import parse_access_lines
@@ -23,6 +23,9 @@ def test_codex_config_points_at_the_stack_only() -> None:
     assert provider["base_url"] == "http://127.0.0.1:9/v1"
     assert provider["wire_api"] == "responses"
     assert config["model"] == "qwen2.5-coder:1.5b"
+    # A login shell reads /etc/profile, which resets PATH: the task's `python` was then "command not found".
+    assert config["allow_login_shell"] is False
+    assert config["model_context_window"] == 32768
 
 
 def test_claude_environment_drops_real_keys_and_sets_every_alias(tmp_path: Path) -> None:
@@ -36,6 +39,7 @@ def test_claude_environment_drops_real_keys_and_sets_every_alias(tmp_path: Path)
     assert env["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9"
     assert {env[name] for name in ("ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL")} == {"m"}
     assert env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] == "1" and env["HOME"] == str(tmp_path)
+    assert env["CLAUDE_CODE_DISABLE_AUTO_MEMORY"] == "1" and env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"] == "2048"
 
 
 def test_codex_environment_writes_its_config_in_a_private_home(tmp_path: Path) -> None:
@@ -49,6 +53,7 @@ def test_headless_command_lines(tmp_path: Path) -> None:
     assert command_line(tmp_path, "codex", "fix it", "m")[1:2] == ["exec"]
     claude = command_line(tmp_path, "claude", "fix it", "m")
     assert claude[1:3] == ["-p", "fix it"] and "--dangerously-skip-permissions" not in claude
+    assert claude[claude.index("--tools") + 1] == "Bash,Edit,Read"
 
 
 def test_turns_are_the_agents_route_only() -> None:
@@ -75,8 +80,9 @@ def test_verdict_needs_a_changed_module_and_an_untouched_passing_test() -> None:
         remove_repository(repo)
 
 
-def test_budget_gate_skips_cpu_profiles_with_figures() -> None:
-    assert agent_budget_missing("gpu-1x", "llamacpp") is None
-    reason = agent_budget_missing("cpu-2core", "mistralrs")
-    assert reason is not None and "cpu-2core" in reason and "gpu-1x" in reason
-    assert "tokens" in Measured("Codex CLI", "llamacpp", 9300, 8192, 3, 200.0, "not fixed").sentence()
+def test_codex_gate_names_the_measured_model_with_its_figures() -> None:
+    reason = codex_model_missing("qwen2.5-coder:1.5b")
+    assert reason is not None and "0 of" in reason and "-D capable_model" in reason
+    assert codex_model_missing("qwen2.5-coder:7b") is None
+    assert codex_model_missing(None) is None, "a missing capable model is its own need's reason"
+    assert all(str(tries.tries) in tries.sentence() for tries in MEASURED)
