@@ -31,7 +31,7 @@ class Tries:
 
 
 MEASURED: tuple[Tries, ...] = (
-    Tries("Claude Code", "mistral.rs", 3480, 6, 4, "32-78",
+    Tries("Claude Code", "mistral.rs", 3480, 7, 5, "32-78",
           "a try that fixes it reads calc.py and edits the line; one that does not answers in text or rambles"),
     Tries("Codex CLI", "mistral.rs", 8612, 9, 0, "31-248",
           "it runs the test through exec_command, then answers in text: Codex gives a model it has no metadata for no "
