@@ -27,6 +27,7 @@ from support.agents.runner import (
     run_agent,
 )
 from support.agents.task import INSTRUCTION, Verdict, create_repository, judge, remove_repository
+from support.bench.progress import Progress
 from support.report.allure import attach_texts
 from support.stacks.local import LocalProcessStack
 
@@ -82,14 +83,16 @@ def step_agent_fixes(context: Context, title: str, tries: int) -> None:
     agent = _BY_TITLE[title]
     done: list[Try] = []
     context.agent_tries = done
+    progress = Progress(tries, f"{title} headless, up to {tries} tries")
     for number in range(1, tries + 1):
         repo = context.agent_repo if number == 1 else _new_repository(context)
         run = run_agent(REPO_ROOT, agent, repo, INSTRUCTION, context.agent_model,
                         context.stack.ollama_url, context.stack.openai_url, context.stack.log_path, TRY_TIMEOUT_S)
         verdict = judge(repo)
         done.append(Try(run, verdict))
-        print(f"  {title}, try {number} of {tries}: {'fixed' if verdict.fixed else 'not fixed'}; {run.summary()}", flush=True)
-        attach_texts(f"{title} headless, try {number}: {'fixed' if verdict.fixed else 'not fixed'}; {run.summary()}",
+        outcome = f"{'fixed' if verdict.fixed else 'not fixed'}; {run.summary()}"
+        progress.batch(outcome)
+        attach_texts(f"{title} headless, try {number}: {outcome}",
                      {**run.attachments(), "calc.py after": verdict.module_text, "pytest after.txt": verdict.test_output})
         if verdict.fixed:
             break

@@ -30,16 +30,17 @@ class Tries:
                 f"{self.fixed} of {self.tries} tries, {self.seconds_per_try} s a try; {self.what_it_did}")
 
 
-MEASURED: tuple[Tries, ...] = (
-    Tries("Claude Code", "mistral.rs", 3480, 7, 5, "32-78",
-          "a try that fixes it reads calc.py and edits the line; one that does not answers in text or rambles"),
-    Tries("Codex CLI", "mistral.rs", 8612, 9, 0, "31-248",
-          "it runs the test through exec_command, then answers in text: Codex gives a model it has no metadata for no "
-          "edit tool, only its shell, and /v1/responses samples at temperature 1.0 as Ollama does"),
-)
+CLAUDE_CODE_TRIES = Tries("Claude Code", "mistral.rs", 3480, 10, 6, "32-78",
+                          "a try that fixes it reads calc.py and edits the line; one that does not answers in text or "
+                          "rambles")
+CODEX_TRIES = Tries("Codex CLI", "mistral.rs", 8612, 9, 0, "31-248",
+                    "it runs the test through exec_command, then answers in text: Codex gives a model it has no "
+                    "metadata for no edit tool, only its shell, and /v1/responses samples at temperature 1.0 as Ollama "
+                    "does")
+MEASURED: tuple[Tries, ...] = (CLAUDE_CODE_TRIES, CODEX_TRIES)
 """The tries of 2026-12-05 on this project's 2-core machine, idle but for the runs themselves (docs/agents.md)."""
 
-CODEX_UNFIT: dict[str, Tries] = {"qwen2.5-coder:1.5b": MEASURED[1]}
+CODEX_UNFIT: dict[str, Tries] = {"qwen2.5-coder:1.5b": CODEX_TRIES}
 """Models measured not to follow Codex CLI's prompt well enough to fix the task's bug, with what was measured."""
 
 

@@ -3,8 +3,8 @@
 Neither may reach OpenAI or Anthropic: Codex gets a custom model provider (``wire_api = "responses"``, the stack's
 /v1) in a config.toml under a private CODEX_HOME; Claude Code gets ANTHROPIC_BASE_URL, a dummy key, every model
 alias set to the stack's model and its non-essential traffic, telemetry and auto-update turned off, with HOME and its
-config directory in the same private folder (under .agents/, removed after the run) so nothing of the user's is read. Each run's requests are read back
-from the gateway's access log: one per turn, with its prompt tokens and time.
+config directory in the same private folder (under .agents/, removed after the run) so nothing of the user's is read.
+Each run's requests are read back from the gateway's access log: one per turn, with its prompt tokens and time.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def environment(agent: AgentName, home: Path, model: str, ollama_url: str, opena
         "CLAUDE_CODE_DISABLE_AUTO_MEMORY": "1",
         # It asks for 32000 answer tokens by default; with 4096 a small model that rambled wrote all of them for 315 s on
         # 2 cores. The task's tool calls take under 200.
-        "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "2048",
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS": str(AGENT_NUM_PREDICT),
         "API_TIMEOUT_MS": "3600000",
         # The first byte comes after the whole prompt is read: minutes on CPU, where Claude Code gave up at 360 s and
         # retried into a runner still busy with the abandoned prompt. 1800000 is the most it accepts.

@@ -31,7 +31,7 @@ INSTRUCTION = (f"Read {MODULE}, then edit {MODULE} to fix its bug so that `pytho
                f"Do not change {TEST}.")
 """What the agent is asked. It names the steps, not the bug: asked only to make the test pass, Claude Code with the
 1.5B model fixed 2 of 6 tries (it edited the test's lines in calc.py without reading it, or went to git); with this
-wording 5 of 7 on mistral.rs and 1 of 2 on llama.cpp (docs/agents.md)."""
+wording 6 of 10 on mistral.rs and 1 of 2 on llama.cpp (docs/agents.md)."""
 _GIT_IDENTITY = {"GIT_AUTHOR_NAME": "suite", "GIT_AUTHOR_EMAIL": "suite@localhost",
                  "GIT_COMMITTER_NAME": "suite", "GIT_COMMITTER_EMAIL": "suite@localhost"}
 

@@ -16,7 +16,7 @@ from .base import NO_EMBEDDINGS, EngineUnavailable, Finish, InvalidInput, ModelF
 DEFAULT_CONTEXT = 32768
 """The most context llama.cpp allocates for a model (a model trained on less gets its own window); requests are
 truncated to their own num_ctx before they reach it. 32768 is Ollama's default window on a 24-47 GiB GPU and holds a
-coding agent's first prompt (9k-12k tokens); for Qwen2.5-Coder 1.5B it costs about 670 MiB more than 8192 did, with the
+coding agent's first prompt (8.6k tokens from Codex); for Qwen2.5-Coder 1.5B it costs about 670 MiB more than 8192 did, with the
 same load time and speed (measured 2026-12-05)."""
 
 
